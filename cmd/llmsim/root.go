@@ -1,0 +1,18 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// newRootCmd builds the command tree. Every subcommand is listed here, in one place,
+// so that the CLI's shape is visible without hunting for init functions.
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "llmsim",
+		Short:         "Predict how an LLM serving cluster behaves before you own it",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newVersionCmd(),
+	)
+	return root
+}
