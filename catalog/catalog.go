@@ -42,6 +42,15 @@ type Model struct {
 	KVDtype     string `yaml:"kv_dtype" json:"kv_dtype"`
 	// NoTensorParallel marks models Vidur never shards (phi-2).
 	NoTensorParallel bool `yaml:"no_tensor_parallel,omitempty" json:"no_tensor_parallel,omitempty"`
+	// ShareQDim is the width of a shared low-rank query projection (StepFun's multi-matrix
+	// factorization attention: hidden → ShareQDim → heads·HeadDim); 0 means queries are
+	// projected directly from the hidden state.
+	ShareQDim int `yaml:"share_q_dim,omitempty" json:"share_q_dim,omitempty"`
+	// AttnOutputGate marks full-attention layers whose query projection is doubled to produce a
+	// sigmoid gate on the attention output (Qwen3-Next).
+	AttnOutputGate bool `yaml:"attn_output_gate,omitempty" json:"attn_output_gate,omitempty"`
+	// Source says where the numbers come from (usually the model's config.json).
+	Source string `yaml:"source,omitempty" json:"source,omitempty"`
 
 	MLA    *MLAConfig    `yaml:"mla,omitempty" json:"mla,omitempty"`
 	MoE    *MoEConfig    `yaml:"moe,omitempty" json:"moe,omitempty"`
@@ -66,6 +75,9 @@ type MoEConfig struct {
 	SharedExpertIntermediate int `yaml:"shared_expert_intermediate_size,omitempty" json:"shared_expert_intermediate_size,omitempty"` // 0: same as ExpertIntermediateSize
 	FirstDenseLayers         int `yaml:"first_dense_layers,omitempty" json:"first_dense_layers,omitempty"`                           // DeepSeek's first_k_dense_replace
 	LayerFrequency           int `yaml:"layer_frequency,omitempty" json:"layer_frequency,omitempty"`                                 // every n-th layer is MoE (0 or 1: all)
+	// Layers lists the MoE layers (0-based) explicitly; when set it replaces FirstDenseLayers
+	// and LayerFrequency (Step-3's moe_layers_enum, Qwen's mlp_only_layers).
+	Layers []int `yaml:"layers,omitempty" json:"layers,omitempty"`
 }
 
 // HybridConfig describes hybrid linear attention (Qwen3-Next's Gated DeltaNet layers).
@@ -97,6 +109,9 @@ type Node struct {
 	GPU           string  `yaml:"gpu" json:"gpu"`
 	GPUsPerNode   int     `yaml:"gpus_per_node" json:"gpus_per_node"`
 	IntraNodeGBps float64 `yaml:"intra_node_gbps" json:"intra_node_gbps"` // per-GPU unidirectional bus bandwidth inside a node, GB/s
-	InterNodeGBps float64 `yaml:"inter_node_gbps" json:"inter_node_gbps"` // per-GPU unidirectional network bandwidth between nodes, GB/s
-	Source        string  `yaml:"source,omitempty" json:"source,omitempty"`
+	InterNodeGBps float64 `yaml:"inter_node_gbps" json:"inter_node_gbps"` // per-GPU unidirectional network bandwidth between nodes, GB/s (0: no published scale-out network)
+	// PairGBps is the per-GPU unidirectional bandwidth to the bridged partner GPU in nodes whose
+	// GPUs are NVLink-connected in pairs only (IntraNodeGBps is then the PCIe path); 0 otherwise.
+	PairGBps float64 `yaml:"pair_gbps,omitempty" json:"pair_gbps,omitempty"`
+	Source   string  `yaml:"source,omitempty" json:"source,omitempty"`
 }
