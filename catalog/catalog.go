@@ -23,7 +23,7 @@ type Model struct {
 	HiddenSize            int           `yaml:"hidden_size" json:"hidden_size"`
 	NumQHeads             int           `yaml:"num_q_heads" json:"num_q_heads"`
 	NumKVHeads            int           `yaml:"num_kv_heads" json:"num_kv_heads"`
-	HeadDim               int           `yaml:"head_dim" json:"head_dim"`                   // per-head width; HiddenSize/NumQHeads unless the config says otherwise
+	HeadDim               int           `yaml:"head_dim" json:"head_dim"`                   // per-head width; HiddenSize/NumQHeads unless the config says otherwise; MLA: v_head_dim
 	IntermediateSize      int           `yaml:"intermediate_size" json:"intermediate_size"` // dense MLP width
 	GatedMLP              bool          `yaml:"gated_mlp" json:"gated_mlp"`
 	Activation            string        `yaml:"activation" json:"activation"` // silu, gelu

@@ -275,3 +275,18 @@ func FuzzImportHF(f *testing.F) {
 		m.ArchitectureDiff(m)
 	})
 }
+
+func TestHFName(t *testing.T) {
+	tests := []struct{ path, nameOrPath, want string }{
+		{"models/Qwen3-30B-A3B-tiny.json", "Qwen/Qwen3-30B-A3B", "Qwen3-30B-A3B-tiny"},
+		{"dl/config.json", "meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-1B-Instruct"},
+		{"Llama-3-8B/config.json", "", "Llama-3-8B"},
+		{"Llama-3-8B/config.json", "/home/me/ckpt", "Llama-3-8B"},
+		{"config.json", "", "config"},
+	}
+	for _, tt := range tests {
+		if got := hfName(tt.path, tt.nameOrPath); got != tt.want {
+			t.Errorf("hfName(%q, %q) = %q, want %q", tt.path, tt.nameOrPath, got, tt.want)
+		}
+	}
+}

@@ -84,18 +84,27 @@ func Load(paths ...string) (*Catalog, error) {
 	return c, nil
 }
 
-// add decodes one YAML document from r (named src in errors) and merges its entries.
+// add decodes the YAML documents of r (named src in errors) and merges their entries.
 func (c *Catalog) add(r io.Reader, src string) error {
 	dec := yaml.NewDecoder(r)
 	dec.KnownFields(true)
-	var f file
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // an empty file adds nothing
-		}
-		return fmt.Errorf("catalog: %s: %w", src, yamlError(err))
-	}
 	seen := map[string]bool{}
+	for {
+		var f file
+		if err := dec.Decode(&f); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // end of the file's documents (or an empty file)
+			}
+			return fmt.Errorf("catalog: %s: %w", src, yamlError(err))
+		}
+		if err := c.merge(f, src, seen); err != nil {
+			return err
+		}
+	}
+}
+
+// merge adds one YAML document's entries; seen holds the names already defined in the same file.
+func (c *Catalog) merge(f file, src string, seen map[string]bool) error {
 	unique := func(kind, name string) error {
 		key := kind + "\x00" + strings.ToLower(name)
 		if strings.TrimSpace(name) == "" {
@@ -115,8 +124,8 @@ func (c *Catalog) add(r io.Reader, src string) error {
 			return err
 		}
 		m.normalize()
-		if err := m.Validate(); err != nil {
-			return fmt.Errorf("%s: %w", src, err)
+		if err := m.validate(); err != nil {
+			return fmt.Errorf("catalog: %s: model %s: %w", src, m.Name, err)
 		}
 		c.models = replace(c.models, m, func(x *Model) string { return x.Name })
 	}
@@ -127,8 +136,8 @@ func (c *Catalog) add(r io.Reader, src string) error {
 		if err := unique("gpu", g.Name); err != nil {
 			return err
 		}
-		if err := g.Validate(); err != nil {
-			return fmt.Errorf("%s: %w", src, err)
+		if err := g.validate(); err != nil {
+			return fmt.Errorf("catalog: %s: gpu %s: %w", src, g.Name, err)
 		}
 		c.gpus = replace(c.gpus, g, func(x *GPU) string { return x.Name })
 	}
@@ -139,8 +148,8 @@ func (c *Catalog) add(r io.Reader, src string) error {
 		if err := unique("node", n.Name); err != nil {
 			return err
 		}
-		if err := n.Validate(); err != nil {
-			return fmt.Errorf("%s: %w", src, err)
+		if err := n.validate(); err != nil {
+			return fmt.Errorf("catalog: %s: node %s: %w", src, n.Name, err)
 		}
 		c.nodes = replace(c.nodes, n, func(x *Node) string { return x.Name })
 	}
@@ -402,6 +411,13 @@ func editDistance(a, b string) int {
 
 // Validate checks that g has the figures the simulator divides by.
 func (g *GPU) Validate() error {
+	if err := g.validate(); err != nil {
+		return fmt.Errorf("catalog: gpu %s: %w", g.Name, err)
+	}
+	return nil
+}
+
+func (g *GPU) validate() error {
 	var errs []error
 	if strings.TrimSpace(g.Name) == "" {
 		errs = append(errs, errors.New("name is empty"))
@@ -418,14 +434,18 @@ func (g *GPU) Validate() error {
 	if g.FP8TFLOPS < 0 || g.NVLinkGBps < 0 {
 		errs = append(errs, errors.New("fp8_tflops and nvlink_gbps must not be negative"))
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("catalog: gpu %s: %w", g.Name, joinErrors(errs))
+	return joinErrors(errs)
 }
 
 // Validate checks n's own fields; that its GPU exists is checked by the catalog.
 func (n *Node) Validate() error {
+	if err := n.validate(); err != nil {
+		return fmt.Errorf("catalog: node %s: %w", n.Name, err)
+	}
+	return nil
+}
+
+func (n *Node) validate() error {
 	var errs []error
 	if strings.TrimSpace(n.Name) == "" {
 		errs = append(errs, errors.New("name is empty"))
@@ -442,8 +462,5 @@ func (n *Node) Validate() error {
 	if n.InterNodeGBps < 0 || n.PairGBps < 0 {
 		errs = append(errs, errors.New("inter_node_gbps and pair_gbps must not be negative"))
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return fmt.Errorf("catalog: node %s: %w", n.Name, joinErrors(errs))
+	return joinErrors(errs)
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -239,4 +240,38 @@ func TestLoadErrors(t *testing.T) {
 	if c, err := Load(writeFile(t, "empty.yaml", "")); err != nil || len(c.Models()) != 14 {
 		t.Errorf("empty file: %v", err)
 	}
+}
+
+// FuzzCatalogYAML feeds arbitrary bytes to the catalog file reader: an error or a catalog whose
+// every model survives the derived quantities, never a panic.
+func FuzzCatalogYAML(f *testing.F) {
+	for _, name := range []string{"models.yaml", "gpus.yaml", "nodes.yaml"} {
+		data, err := builtin.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(userModel))
+	f.Add([]byte("models:\n  - name: x\n    num_layer: 4\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := Default()
+		if err := c.add(bytes.NewReader(data), "fuzz.yaml"); err != nil {
+			return
+		}
+		if err := c.check(); err != nil {
+			return
+		}
+		for _, m := range c.Models() {
+			m.TotalParams()
+			m.KVBytesPerToken(2)
+			m.LinearStateBytes(2)
+			m.DecodeFLOPsPerToken(1024)
+		}
+		for _, g := range c.GPUs() {
+			if _, err := c.NodeForGPU(g.Name); err != nil && !strings.Contains(err.Error(), "no node holds") {
+				t.Fatal(err)
+			}
+		}
+	})
 }

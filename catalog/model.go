@@ -127,7 +127,8 @@ func (m *Model) AttentionParamsPerLayer() int64 {
 		n += kvr + kvr*q*int64(mla.QKNopeHeadDim+mla.VHeadDim) // kv_a_layernorm, kv_b_proj
 		n += q * int64(mla.VHeadDim) * h                       // o_proj
 		if m.UseQKVBias || m.UseBias {
-			n += q*qkDim + kvr + int64(mla.QKRopeHeadDim) // rarely used; kept consistent with MHA
+			// DeepSeek's attention_bias applies to q_a_proj, kv_a_proj_with_mqa and o_proj only.
+			n += int64(mla.QLoraRank) + kvr + int64(mla.QKRopeHeadDim) + h
 		}
 		return n
 	}
