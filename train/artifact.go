@@ -1,0 +1,461 @@
+package train
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// ArtifactSchemaVersion is the version of manifest.json and of the operator files.
+const ArtifactSchemaVersion = "1.0"
+
+// File names inside an artifact directory.
+const (
+	ManifestFile = "manifest.json"
+	// TrainingFile holds what differs from run to run (wall times); it is not covered by
+	// the artifact id and not listed in the manifest.
+	TrainingFile = "training.json"
+	opFileSuffix = ".grid.zst"
+)
+
+// Manifest is an artifact's manifest.json.
+type Manifest struct {
+	SchemaVersion string `json:"schema_version"`
+	// ID is the hex SHA-256 of this manifest serialised with ID empty. The manifest lists
+	// the SHA-256 of every operator file, so the id covers their content too.
+	ID        string       `json:"id"`
+	GPU       string       `json:"gpu"`
+	Model     string       `json:"model"`
+	TP        int          `json:"tp"`
+	Network   string       `json:"network,omitempty"`
+	BlockSize int          `json:"block_size,omitempty"`
+	Datasets  []DatasetRef `json:"datasets"`
+	Seed      uint64       `json:"seed"`
+	Predictor string       `json:"predictor"` // auto, forest, linear, interp
+	GridName  string       `json:"grid"`      // hyper-parameter grid: vidur, small
+	Selection string       `json:"selection"` // kfold or oob
+	Folds     int          `json:"folds"`
+	Target    string       `json:"target"` // the dataset column learnt: median_ms
+	Ranges    Ranges       `json:"ranges"`
+	Operators []OpRecord   `json:"operators"`
+}
+
+// OpRecord is one operator's entry in the manifest.
+type OpRecord struct {
+	Op   string `json:"op"`
+	Kind Kind   `json:"kind"` // the predictor chosen
+	// File is the operator's grid file, relative to the artifact directory; SHA256 its hash.
+	File   string `json:"file"`
+	SHA256 string `json:"sha256"`
+	// Features are the model's inputs with their training ranges.
+	Features []FeatureRange `json:"features"`
+	// GridFeatures are the grid's axes (attn_prefill's grid is indexed by the chunk,
+	// its model by the chunk squared).
+	GridFeatures []string        `json:"grid_features"`
+	CV           []KindScore     `json:"cv"`               // every kind evaluated, in order
+	Params       json.RawMessage `json:"params,omitempty"` // hyper-parameters of the chosen kind
+	Rows         int             `json:"rows"`
+	Synthetic    bool            `json:"synthetic"` // trained on roofline rows from profile synth
+	Note         string          `json:"note,omitempty"`
+}
+
+// FeatureRange is a feature's range over the training rows.
+type FeatureRange struct {
+	Name string  `json:"name"`
+	Min  float64 `json:"min"`
+	Max  float64 `json:"max"`
+}
+
+// KindScore is one kind's cross-validated MAPE (null when it could not be scored).
+type KindScore struct {
+	Kind   Kind            `json:"kind"`
+	CVMAPE *float64        `json:"cv_mape"`
+	Params json.RawMessage `json:"params,omitempty"`
+	Note   string          `json:"note,omitempty"`
+}
+
+// opFile is the content of one operator file: gob, then zstd. Gob of a struct without
+// maps is deterministic, and so is a single-threaded zstd encoder at a fixed level.
+type opFile struct {
+	SchemaVersion string
+	Kind          Kind
+	Grid          Grid
+	Model         []byte // JSON of the fitted linear or interp model; empty for forests
+}
+
+func (m *Manifest) hash() (string, error) {
+	c := *m
+	c.ID = ""
+	b, err := json.MarshalIndent(&c, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ShortID is the first 12 hex digits of the id, used in version directory names.
+func (m *Manifest) ShortID() string {
+	if len(m.ID) < 12 {
+		return m.ID
+	}
+	return m.ID[:12]
+}
+
+// Version is the artifact's directory name: tp<N>-<short id>.
+func (m *Manifest) Version() string { return fmt.Sprintf("tp%d-%s", m.TP, m.ShortID()) }
+
+func encodeOp(f *opFile) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(f); err != nil {
+		return nil, err
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
+	if err != nil {
+		return nil, err
+	}
+	defer enc.Close()
+	return enc.EncodeAll(buf.Bytes(), nil), nil
+}
+
+func decodeOp(data []byte) (*opFile, error) {
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		return nil, err
+	}
+	defer dec.Close()
+	raw, err := dec.DecodeAll(data, nil)
+	if err != nil {
+		return nil, err
+	}
+	var f opFile
+	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&f); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// opFileName maps an operator to its file name.
+func opFileName(op string) string { return op + opFileSuffix }
+
+// WriteArtifact writes res under modelsRoot/<gpu>/<model>/<version>/ and returns that
+// directory. It fills res.Manifest's file hashes and id. The directory is written
+// beside its final place and renamed into it, so a failure leaves nothing behind. An
+// artifact with the same id that already exists and verifies is left as it is.
+func WriteArtifact(modelsRoot string, res *Result) (string, error) {
+	files := map[string][]byte{}
+	for i := range res.Manifest.Operators {
+		rec := &res.Manifest.Operators[i]
+		g, ok := res.Grids[rec.Op]
+		if !ok {
+			rec.File, rec.SHA256 = "", ""
+			continue
+		}
+		data, err := encodeOp(&opFile{SchemaVersion: ArtifactSchemaVersion, Kind: rec.Kind, Grid: *g, Model: res.models[rec.Op]})
+		if err != nil {
+			return "", fmt.Errorf("train: encoding %s: %w", rec.Op, err)
+		}
+		rec.File = opFileName(rec.Op)
+		rec.SHA256 = sha256Hex(data)
+		files[rec.File] = data
+	}
+	id, err := res.Manifest.hash()
+	if err != nil {
+		return "", err
+	}
+	res.Manifest.ID = id
+	man, err := json.MarshalIndent(&res.Manifest, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	files[ManifestFile] = append(man, '\n')
+
+	final := filepath.Join(modelsRoot, res.Manifest.GPU, filepath.FromSlash(res.Manifest.Model), res.Manifest.Version())
+	if _, err := os.Stat(final); err == nil {
+		if _, verr := OpenArtifact(final, ""); verr != nil {
+			return "", fmt.Errorf("train: %s exists and does not verify (%v); remove it to retrain", final, verr)
+		}
+		return final, writeTraining(final, res)
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+		return "", fmt.Errorf("train: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(final), ".tmp-"+res.Manifest.Version()+"-")
+	if err != nil {
+		return "", fmt.Errorf("train: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(tmp, n), files[n], 0o644); err != nil {
+			return "", fmt.Errorf("train: %w", err)
+		}
+	}
+	if err := writeTraining(tmp, res); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("train: %w", err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return "", fmt.Errorf("train: %w", err)
+	}
+	ok = true
+	return final, nil
+}
+
+func writeTraining(dir string, res *Result) error {
+	type opTime struct {
+		Op      string  `json:"op"`
+		Seconds float64 `json:"seconds"`
+	}
+	var ts []opTime
+	total := 0.0
+	for _, rec := range res.Manifest.Operators {
+		ts = append(ts, opTime{rec.Op, res.Seconds[rec.Op]})
+		total += res.Seconds[rec.Op]
+	}
+	b, err := json.MarshalIndent(struct {
+		ArtifactID   string   `json:"artifact_id"`
+		TotalSeconds float64  `json:"total_seconds"`
+		Operators    []opTime `json:"operators"`
+	}{res.Manifest.ID, total, ts}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, TrainingFile+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return os.Rename(tmp, filepath.Join(dir, TrainingFile))
+}
+
+// Artifact is an opened, verified artifact.
+type Artifact struct {
+	Dir      string
+	Manifest Manifest
+}
+
+// OpenArtifact opens an artifact given its directory, or its id, id prefix or version
+// name under modelsRoot, and verifies it: the manifest's id must match its content and
+// every operator file its hash. A file changed after training is an error, not a
+// silent retrain.
+func OpenArtifact(dirOrID string, modelsRoot string) (*Artifact, error) {
+	dir := dirOrID
+	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err != nil {
+		if modelsRoot == "" {
+			return nil, fmt.Errorf("train: %s is not an artifact directory (no %s)", dirOrID, ManifestFile)
+		}
+		entries, ferr := FindArtifacts(modelsRoot, "", "")
+		if ferr != nil {
+			return nil, ferr
+		}
+		var hits []string
+		for _, e := range entries {
+			if strings.HasPrefix(e.Manifest.ID, dirOrID) || filepath.Base(e.Dir) == dirOrID {
+				hits = append(hits, e.Dir)
+			}
+		}
+		switch len(hits) {
+		case 0:
+			return nil, fmt.Errorf("train: no artifact %q under %s", dirOrID, modelsRoot)
+		case 1:
+			dir = hits[0]
+		default:
+			return nil, fmt.Errorf("train: %q is ambiguous under %s: %s", dirOrID, modelsRoot, strings.Join(hits, ", "))
+		}
+	}
+	a := &Artifact{Dir: dir}
+	if err := a.verify(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func readManifest(dir string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return m, fmt.Errorf("train: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return m, fmt.Errorf("train: %s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	return m, nil
+}
+
+func (a *Artifact) verify() error {
+	m, err := readManifest(a.Dir)
+	if err != nil {
+		return err
+	}
+	where := filepath.Join(a.Dir, ManifestFile)
+	if major(m.SchemaVersion) != major(ArtifactSchemaVersion) {
+		return fmt.Errorf("train: %s: schema version %q, this build reads %s", where, m.SchemaVersion, ArtifactSchemaVersion)
+	}
+	id, err := m.hash()
+	if err != nil {
+		return err
+	}
+	if id != m.ID {
+		return fmt.Errorf("train: %s: content hash %s does not match the id %s (the manifest was edited)", where, id, m.ID)
+	}
+	for _, rec := range m.Operators {
+		if rec.File == "" {
+			continue
+		}
+		if _, err := a.readOp(rec); err != nil {
+			return err
+		}
+	}
+	a.Manifest = m
+	return nil
+}
+
+func major(v string) string {
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		return v[:i]
+	}
+	return v
+}
+
+// readOp reads and checks one operator file against its manifest record.
+func (a *Artifact) readOp(rec OpRecord) (*opFile, error) {
+	if rec.File != opFileName(rec.Op) {
+		return nil, fmt.Errorf("train: %s: operator %s names file %q", a.Dir, rec.Op, rec.File)
+	}
+	path := filepath.Join(a.Dir, rec.File)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: artifact %s: %w", a.Dir, err)
+	}
+	if got := sha256Hex(data); got != rec.SHA256 {
+		return nil, fmt.Errorf("train: %s: SHA-256 %s does not match the manifest's %s (the file changed after training)", path, got[:12], short(rec.SHA256))
+	}
+	f, err := decodeOp(data)
+	if err != nil {
+		return nil, fmt.Errorf("train: %s: %w", path, err)
+	}
+	if err := checkGrid(&f.Grid); err != nil {
+		return nil, fmt.Errorf("train: %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// checkGrid checks a grid's shape invariants.
+func checkGrid(g *Grid) error {
+	if len(g.Features) != len(g.Axes) {
+		return fmt.Errorf("grid %s: %d features, %d axes", g.Op, len(g.Features), len(g.Axes))
+	}
+	n := 1
+	for i, a := range g.Axes {
+		if len(a) == 0 || !slices.IsSorted(a) {
+			return fmt.Errorf("grid %s: axis %s is empty or not ascending", g.Op, g.Features[i])
+		}
+		n *= len(a)
+	}
+	if len(g.Median) != n || (len(g.P10) != 0 && len(g.P10) != n) || (len(g.P90) != 0 && len(g.P90) != n) {
+		return fmt.Errorf("grid %s: %d values for a %d-point lattice", g.Op, len(g.Median), n)
+	}
+	return nil
+}
+
+// Ops lists the operators that have a grid, in manifest order.
+func (a *Artifact) Ops() []string {
+	var ops []string
+	for _, r := range a.Manifest.Operators {
+		if r.File != "" {
+			ops = append(ops, r.Op)
+		}
+	}
+	return ops
+}
+
+// Grid reads an operator's prediction grid, checking its hash again.
+func (a *Artifact) Grid(op string) (*Grid, error) {
+	for _, r := range a.Manifest.Operators {
+		if r.Op == op && r.File != "" {
+			f, err := a.readOp(r)
+			if err != nil {
+				return nil, err
+			}
+			return &f.Grid, nil
+		}
+	}
+	return nil, fmt.Errorf("train: artifact %s has no grid for operator %q (it has %s)", a.Manifest.ShortID(), op, strings.Join(a.Ops(), ", "))
+}
+
+// Entry is an artifact found on disk, not yet verified.
+type Entry struct {
+	Dir      string
+	Manifest Manifest
+}
+
+// FindArtifacts lists the artifacts under modelsRoot, optionally only those of a GPU
+// and a model (empty strings match all), sorted by directory. Manifests that do not
+// parse are reported as errors.
+func FindArtifacts(modelsRoot, gpu, model string) ([]Entry, error) {
+	var out []Entry
+	err := filepath.WalkDir(modelsRoot, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".tmp-") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || d.Name() != ManifestFile {
+			return nil
+		}
+		dir := filepath.Dir(path)
+		m, err := readManifest(dir)
+		if err != nil {
+			return err
+		}
+		if (gpu == "" || m.GPU == gpu) && (model == "" || m.Model == model) {
+			out = append(out, Entry{Dir: dir, Manifest: m})
+		}
+		return filepath.SkipDir
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("train: models folder %s does not exist", modelsRoot)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Dir, b.Dir) })
+	return out, nil
+}

@@ -1,0 +1,237 @@
+package forest
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// CrossPredict returns, for every grid point g and every row i, the prediction for row i
+// of the forest with parameters grid[g] trained on the rows of every other fold
+// (fold[i] in [0, k)). It is what k-fold cross-validation of a grid search needs, and
+// costs about one forest per fold instead of one per fold and grid point:
+//
+//   - grid points that differ only in NEstimators share trees, because tree i does not
+//     depend on how many trees follow it: a 750-tree forest holds the 250-tree one;
+//   - grid points that differ only in MaxDepth and MinSamplesSplit share trees, because
+//     those limits only stop growth: one tree grown with the loosest limits answers for
+//     every tighter pair when walked with that pair's limits (Tree.predictLimited).
+//
+// The predictions are bit-identical to fitting each grid point on its own, for any
+// number of workers.
+func CrossPredict(m *Matrix, y []float64, fold []int, k int, grid []Params, workers int) ([][]float64, error) {
+	if len(fold) != m.n {
+		return nil, fmt.Errorf("forest: %d fold ids for %d rows", len(fold), m.n)
+	}
+	evals := make([][]int32, k)
+	trains := make([][]int32, k)
+	for r, f := range fold {
+		if f < 0 || f >= k {
+			return nil, fmt.Errorf("forest: row %d in fold %d, want [0, %d)", r, f, k)
+		}
+	}
+	for f := range k {
+		for r, rf := range fold {
+			if rf == f {
+				evals[f] = append(evals[f], int32(r))
+			} else {
+				trains[f] = append(trains[f], int32(r))
+			}
+		}
+		if len(trains[f]) == 0 || len(evals[f]) == 0 {
+			return nil, fmt.Errorf("forest: fold %d of %d is empty or holds every row", f, k)
+		}
+	}
+	return searchPredict(m, y, trains, evals, false, grid, workers)
+}
+
+// OOBPredict returns, for every grid point g and row i, the mean prediction for row i of
+// the trees of a forest with parameters grid[g] fitted on all rows that did not draw row
+// i into their bootstrap sample (NaN when every tree drew it). It is a cheaper selection
+// score than k-fold cross-validation: one forest per grid group instead of k. Grid
+// points without Bootstrap have no out-of-bag rows and are refused.
+func OOBPredict(m *Matrix, y []float64, grid []Params, workers int) ([][]float64, error) {
+	for _, p := range grid {
+		if !p.Bootstrap {
+			return nil, fmt.Errorf("forest: out-of-bag predictions need bootstrap")
+		}
+	}
+	all := make([]int32, m.n)
+	for i := range all {
+		all[i] = int32(i)
+	}
+	return searchPredict(m, y, [][]int32{nil}, [][]int32{all}, true, grid, workers)
+}
+
+// growthKey groups grid points whose trees are grown identically.
+type growthKey struct {
+	minLeaf     int
+	maxFeatures float64
+	bootstrap   bool
+	logTarget   bool
+	seed        uint64
+}
+
+type limits struct{ depth, split int }
+
+type group struct {
+	params  Params   // growth parameters: the loosest limits, the most trees
+	limits  []limits // distinct (max_depth, min_samples_split) pairs of the members
+	counts  []int    // distinct NEstimators of the members, ascending
+	members []int    // grid indices
+	chunk   int      // trees per work unit; divides every count
+	y       []float64
+}
+
+func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, grid []Params, workers int) ([][]float64, error) {
+	if len(grid) == 0 {
+		return nil, fmt.Errorf("forest: empty grid")
+	}
+	var groups []*group
+	byKey := map[growthKey]*group{}
+	for gi, p := range grid {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("grid point %d: %w", gi, err)
+		}
+		key := growthKey{p.MinSamplesLeaf, p.MaxFeatures, p.Bootstrap, p.LogTarget, p.Seed}
+		g := byKey[key]
+		if g == nil {
+			yt, err := transformTarget(y, m.n, p.LogTarget)
+			if err != nil {
+				return nil, err
+			}
+			g = &group{params: p, y: yt}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.members = append(g.members, gi)
+		g.params.NEstimators = max(g.params.NEstimators, p.NEstimators)
+		if g.params.MaxDepth != 0 && (p.MaxDepth == 0 || p.MaxDepth > g.params.MaxDepth) {
+			g.params.MaxDepth = p.MaxDepth
+		}
+		g.params.MinSamplesSplit = min(g.params.MinSamplesSplit, p.MinSamplesSplit)
+		if l := (limits{p.MaxDepth, p.MinSamplesSplit}); !slices.Contains(g.limits, l) {
+			g.limits = append(g.limits, l)
+		}
+		if !slices.Contains(g.counts, p.NEstimators) {
+			g.counts = append(g.counts, p.NEstimators)
+		}
+	}
+	type unit struct {
+		g, fold, first, last int // trees [first, last)
+	}
+	var units []unit
+	for gi, g := range groups {
+		slices.Sort(g.counts)
+		c := 0
+		for _, n := range g.counts {
+			c = gcd(c, n)
+		}
+		// The largest divisor of c up to 25 keeps units small enough to balance
+		// across workers while every NEstimators stays on a unit boundary.
+		g.chunk = 1
+		for d := min(c, 25); d >= 1; d-- {
+			if c%d == 0 {
+				g.chunk = d
+				break
+			}
+		}
+		for f := range trains {
+			for t := 0; t < g.params.NEstimators; t += g.chunk {
+				units = append(units, unit{gi, f, t, t + g.chunk})
+			}
+		}
+	}
+	// sums[u][l*len(eval)+j]: sum over the unit's trees of the prediction for eval row j
+	// under limits l; cnts[u][j]: how many trees contributed (out-of-bag varies).
+	sums := make([][]float64, len(units))
+	cnts := make([][]int32, len(units))
+	parallel(len(units), workerCount(workers, len(units)), func() func(i int) {
+		builders := make([]*builder, len(groups))
+		row := make([]float64, 0, m.Features())
+		return func(ui int) {
+			u := units[ui]
+			g := groups[u.g]
+			b := builders[u.g]
+			if b == nil {
+				b = newBuilder(m, g.y, g.params.tree(m.Features()))
+				builders[u.g] = b
+			}
+			ev := evals[u.fold]
+			s := make([]float64, len(g.limits)*len(ev))
+			c := make([]int32, len(ev))
+			for t := u.first; t < u.last; t++ {
+				tree := b.grow(trains[u.fold], treeRand(g.params.Seed, t))
+				for j, r := range ev {
+					if oob && b.w[r] != 0 {
+						continue
+					}
+					row = m.Row(int(r), row)
+					c[j]++
+					for l, lim := range g.limits {
+						s[l*len(ev)+j] += tree.predictLimited(row, lim.depth, lim.split)
+					}
+				}
+			}
+			sums[ui], cnts[ui] = s, c
+		}
+	})
+	out := make([][]float64, len(grid))
+	for _, gi := range slices.Concat(memberLists(groups)...) {
+		out[gi] = make([]float64, m.n)
+		for i := range out[gi] {
+			out[gi][i] = math.NaN()
+		}
+	}
+	ui := 0
+	for _, g := range groups {
+		for f := range trains {
+			ev := evals[f]
+			s := make([]float64, len(g.limits)*len(ev))
+			c := make([]int32, len(ev))
+			for t := 0; t < g.params.NEstimators; t += g.chunk {
+				for i, v := range sums[ui] {
+					s[i] += v
+				}
+				for i, v := range cnts[ui] {
+					c[i] += v
+				}
+				ui++
+				done := t + g.chunk
+				for _, gi := range g.members {
+					p := grid[gi]
+					if p.NEstimators != done {
+						continue
+					}
+					l := slices.Index(g.limits, limits{p.MaxDepth, p.MinSamplesSplit})
+					for j, r := range ev {
+						if c[j] == 0 {
+							continue
+						}
+						v := s[l*len(ev)+j] / float64(c[j])
+						if p.LogTarget {
+							v = math.Exp(v)
+						}
+						out[gi][r] = v
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func memberLists(gs []*group) [][]int {
+	out := make([][]int, len(gs))
+	for i, g := range gs {
+		out[i] = g.members
+	}
+	return out
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}

@@ -1,0 +1,200 @@
+package train
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/llmsim/llmsim/catalog"
+	"github.com/llmsim/llmsim/profile"
+)
+
+// Input is what training reads: the rows of one or more datasets.
+type Input struct {
+	Rows     []profile.Row
+	Datasets []DatasetRef
+}
+
+// DatasetRef names a dataset an artifact was trained on.
+type DatasetRef struct {
+	ID        string `json:"id"` // the dataset's content hash (profile.Manifest.DatasetID)
+	Rows      int    `json:"rows"`
+	Synthetic bool   `json:"synthetic"`
+}
+
+// Options control one training run (one GPU, model and TP degree).
+type Options struct {
+	Selection
+	// Predictor is what --predictor said (auto, forest, linear, interp); Kinds follow
+	// from it (ParseKinds).
+	Predictor string
+	Grid      SearchGrid
+	Folds     int  // k of k-fold CV; Vidur's default is 10
+	OOB       bool // score forests out of bag instead of by k-fold (about k times cheaper)
+	Ranges    Ranges
+	Seed      uint64
+	Workers   int // <= 0: GOMAXPROCS
+	// Progress, when set, is called before each operator is trained.
+	Progress func(op string, index, total int)
+}
+
+// Result is a trained artifact in memory.
+type Result struct {
+	Manifest Manifest
+	Grids    map[string]*Grid
+	models   map[string][]byte // small fitted models (linear, interp), JSON
+	// Seconds is the training wall time per operator. It is kept out of the manifest so
+	// that retraining gives the same bytes; WriteArtifact stores it in training.json.
+	Seconds map[string]float64
+}
+
+// Train selects and fits a predictor for every operator of model m in the input rows,
+// evaluates it on the prediction grids, and returns the artifact to write.
+func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
+	kinds, err := ParseKinds(opt.Predictor)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Folds < 2 {
+		return nil, fmt.Errorf("train: %d folds; k-fold CV needs at least 2", opt.Folds)
+	}
+	if err := opt.Ranges.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.TP < 1 {
+		return nil, fmt.Errorf("train: tp %d < 1", opt.TP)
+	}
+	if len(opt.Grid.Forest) == 0 && slices.Contains(kinds, KindForest) {
+		return nil, fmt.Errorf("train: the %q grid has no forest points", opt.Grid.Name)
+	}
+	if opt.GPU == "" {
+		gpus := map[string]bool{}
+		for i := range in.Rows {
+			if in.Rows[i].Network == "" {
+				gpus[in.Rows[i].GPU] = true
+			}
+		}
+		if len(gpus) != 1 {
+			return nil, fmt.Errorf("train: the dataset holds compute rows of %d GPUs (%v); choose one", len(gpus), sortedKeys(gpus))
+		}
+		opt.GPU = sortedKeys(gpus)[0]
+	}
+	selection := "kfold"
+	if opt.OOB {
+		selection = "oob"
+	}
+	res := &Result{
+		Manifest: Manifest{
+			SchemaVersion: ArtifactSchemaVersion,
+			GPU:           opt.GPU, Model: m.Name, TP: opt.TP, Network: opt.Network, BlockSize: opt.BlockSize,
+			Datasets: in.Datasets, Seed: opt.Seed, Predictor: string(kinds[0]), GridName: opt.Grid.Name,
+			Selection: selection, Folds: opt.Folds, Ranges: opt.Ranges, Target: targetMedianMSCol,
+		},
+		Grids:   map[string]*Grid{},
+		models:  map[string][]byte{},
+		Seconds: map[string]float64{},
+	}
+	if len(kinds) > 1 {
+		res.Manifest.Predictor = "auto"
+	}
+	specs := Operators(m)
+	for i, spec := range specs {
+		if opt.Progress != nil {
+			opt.Progress(spec.Op, i, len(specs))
+		}
+		start := time.Now()
+		rec, grid, mod, err := trainOp(in.Rows, spec, m, kinds, opt)
+		if err != nil {
+			return nil, err
+		}
+		res.Seconds[spec.Op] = time.Since(start).Seconds()
+		if rec == nil {
+			continue // optional operator without rows and without a Vidur default
+		}
+		res.Manifest.Operators = append(res.Manifest.Operators, *rec)
+		if grid != nil {
+			res.Grids[spec.Op] = grid
+		}
+		if mod != nil {
+			res.models[spec.Op] = mod
+		}
+	}
+	return res, nil
+}
+
+func trainOp(rows []profile.Row, spec OpSpec, m catalog.Model, kinds []Kind, opt Options) (*OpRecord, *Grid, []byte, error) {
+	t, err := selectRows(rows, spec, m, opt.Selection)
+	if errors.Is(err, ErrNoRows) && !spec.Required {
+		if spec.class != classDense && spec.class != classKVSave {
+			return nil, nil, nil, nil
+		}
+		names, axes, _ := gridAxes(spec, nil, opt.Ranges)
+		return &OpRecord{Op: spec.Op, Kind: KindAbsent, Features: []FeatureRange{{Name: spec.Features[0]}},
+				GridFeatures: names, Note: "no rows in the dataset; predicted as 0, as Vidur does"},
+			zeroGrid(spec.Op, names, axes), nil, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rec := &OpRecord{Op: spec.Op, Rows: len(t.y), Synthetic: t.synthetic}
+	for j, name := range spec.Features {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, x := range t.x {
+			lo, hi = math.Min(lo, x[j]), math.Max(hi, x[j])
+		}
+		rec.Features = append(rec.Features, FeatureRange{Name: name, Min: lo, Max: hi})
+	}
+	var chosen KindResult
+	if t.synthetic {
+		// A roofline table is exact by construction: interpolate it, nothing to select.
+		chosen = KindResult{Kind: KindRoofline}
+		rec.CV = []KindScore{{Kind: KindRoofline, Note: "rows from profile synth; interpolated, not cross-validated"}}
+	} else {
+		k := foldCount(len(t.y), opt.Folds)
+		cfg := searchConfig{kinds: kinds, grid: opt.Grid, fold: contiguousFolds(len(t.y), k), k: k, oob: opt.OOB, workers: opt.Workers}
+		results, err := crossValidate(t, cfg)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("train: %s: %w", spec.Op, err)
+		}
+		for _, r := range results {
+			rec.CV = append(rec.CV, scoreOf(r))
+		}
+		b := best(results)
+		if b < 0 {
+			return nil, nil, nil, fmt.Errorf("train: %s: no predictor kind could be scored (%s)", spec.Op, rec.CV[0].Note)
+		}
+		chosen = results[b]
+		rec.Params = chosen.Params
+	}
+	rec.Kind = chosen.Kind
+	fit, err := fitKind(t, chosen, opt.Workers)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("train: %s: %w", spec.Op, err)
+	}
+	names, axes, toModel := gridAxes(spec, t, opt.Ranges)
+	rec.GridFeatures = names
+	grid := evalGrid(spec.Op, names, axes, toModel, fit)
+	var small []byte
+	if chosen.Kind != KindForest {
+		if b, err := json.Marshal(fit); err == nil && len(b) <= maxEmbeddedModel {
+			small = b
+		}
+	}
+	return rec, grid, small, nil
+}
+
+// maxEmbeddedModel bounds the fitted model stored beside a grid. Forests (megabytes to
+// hundreds of megabytes) are never stored: the grid is what the simulator reads.
+const maxEmbeddedModel = 1 << 20
+
+func scoreOf(r KindResult) KindScore {
+	s := KindScore{Kind: r.Kind, Params: r.Params, Note: r.Note}
+	if !math.IsNaN(r.MAPE) {
+		v := r.MAPE
+		s.CVMAPE = &v
+	}
+	return s
+}
