@@ -7,11 +7,18 @@ package metrics
 // Times are simulated seconds. The first block mirrors Vidur's request_metrics.csv, the
 // second vidur-alibabacloud's PD columns, the third what llmsim adds.
 type RequestRecord struct {
-	ID                int
-	NumPrefillTokens  int // P, after any trace-replay truncation
-	NumDecodeTokens   int // D
-	NumRestarts       int
-	InterArrivalDelay float64 // arrival minus the previous request's arrival; NaN for the first request
+	ID               int
+	NumPrefillTokens int // P, after any trace-replay truncation
+	NumDecodeTokens  int // D
+	// RestartPrefillTokens and RestartDecodeTokens are P and D after the request's last
+	// restart (recompute preemption makes the tokens generated so far part of the
+	// prompt); they equal NumPrefillTokens and NumDecodeTokens when it never restarted.
+	// Vidur's normalised time columns divide by these, its token-count columns
+	// (recorded at arrival) show NumPrefillTokens and NumDecodeTokens.
+	RestartPrefillTokens int
+	RestartDecodeTokens  int
+	NumRestarts          int
+	InterArrivalDelay    float64 // arrival minus the previous request's arrival; NaN for the first request
 
 	ArrivedAt          float64 // a
 	ScheduledAt        float64 // s: first time the request was put in a batch
@@ -69,4 +76,10 @@ type BatchRecord struct {
 	OtherTime     float64 // norms, rope, adds, CPU overheads
 	MFU           float64 // percent
 	MemoryUsage   float64 // percent of KV blocks allocated after scheduling
+
+	// RequestIDs and RequestNumTokens (tokens each request processes in this batch)
+	// label the batch in chrome_trace.json as Vidur does; optional. The Recorder only
+	// reads them during RecordBatch, so the caller may reuse the slices.
+	RequestIDs       []int
+	RequestNumTokens []int
 }

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/llmsim/llmsim/catalog"
+	"github.com/llmsim/llmsim/predictor"
+	"github.com/llmsim/llmsim/simulate"
+	"github.com/llmsim/llmsim/simulate/config"
+	"github.com/llmsim/llmsim/simulate/metrics"
+	"github.com/llmsim/llmsim/simulate/workload"
+	"github.com/llmsim/llmsim/train"
+)
+
+func newSimulateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "simulate",
+		Short: "Simulate a serving cluster and write its metrics to runs/<id>/",
+		Long: `simulate runs one experiment: a cluster of replicas, a workload and an execution-time
+predictor (a trained artifact, or Vidur's prediction tables with
+--execution_time_predictor_config_type table). Settings use Vidur's flag names and can also come
+from a YAML file (--config) or LLMSIM_* environment variables.
+
+The run folder <metrics_config_output_dir>/<id> receives config.json (the resolved experiment
+with the artifact id), request_metrics.csv, batch_metrics.csv, summary.json, plots and a
+Chrome/Perfetto trace. The id is a hash of the resolved configuration unless --run-id is given,
+so the same experiment always lands in the same folder.`,
+		Args: cobra.NoArgs,
+		RunE: runSimulate,
+	}
+	addExperimentFlags(cmd)
+	fs := cmd.Flags()
+	fs.String("run-id", "", "name of the run folder (default: a hash of the resolved configuration)")
+	fs.String("models-root", "models", "folder of trained artifacts, searched when --artifact is an id")
+	fs.Bool("no-progress", false, "do not draw a progress bar (it is drawn only when stderr is a terminal)")
+	return cmd
+}
+
+func runSimulate(cmd *cobra.Command, _ []string) error {
+	cfg, err := loadExperiment(cmd)
+	if err != nil {
+		return err
+	}
+	cat, err := experimentCatalog(cmd)
+	if err != nil {
+		return err
+	}
+	modelsRoot, _ := cmd.Flags().GetString("models-root")
+	tables, artifactID, err := loadPredictorTables(cfg, cat, modelsRoot)
+	if err != nil {
+		return err
+	}
+	setup, err := simulate.FromConfig(cfg, cat, tables)
+	if err != nil {
+		return err
+	}
+	sim, err := simulate.New(setup)
+	if err != nil {
+		return err
+	}
+
+	resolved := map[string]any{
+		"config":        cfg,
+		"artifact_id":   artifactID,
+		"predictor":     tables.Source,
+		"kv_blocks":     sim.NumBlocks(),
+		"memory_plan":   setup.Memory,
+		"llmsim_schema": 1,
+	}
+	js, err := json.MarshalIndent(resolved, "", "  ")
+	if err != nil {
+		return fmt.Errorf("simulate: config.json: %w", err)
+	}
+	id, _ := cmd.Flags().GetString("run-id")
+	if id == "" {
+		// The id names the experiment, not where its runs are kept.
+		keyed := *cfg
+		keyed.Metrics.OutputDir = ""
+		resolved["config"] = &keyed
+		key, err := json.Marshal(resolved)
+		if err != nil {
+			return fmt.Errorf("simulate: run id: %w", err)
+		}
+		resolved["config"] = cfg
+		sum := sha256.Sum256(key)
+		id = hex.EncodeToString(sum[:6])
+	}
+	dir := filepath.Join(cfg.Metrics.OutputDir, id)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "config.json"), append(js, '\n')); err != nil {
+		return err
+	}
+
+	src, err := workload.FromConfig(cfg.RequestGenerator, rand.New(rand.NewPCG(uint64(requestSeed(cfg)), 0)))
+	if err != nil {
+		return err
+	}
+	if c, ok := src.(io.Closer); ok {
+		defer c.Close()
+	}
+	rec, err := metrics.NewRecorder(dir, metrics.Options{
+		BatchMetrics: cfg.Metrics.KeepIndividualBatchMetrics,
+		ChromeTrace:  cfg.Metrics.EnableChromeTrace,
+		Plots:        cfg.Metrics.StorePlots,
+	})
+	if err != nil {
+		return err
+	}
+	noProgress, _ := cmd.Flags().GetBool("no-progress")
+	var bar *progressbar.ProgressBar
+	if !noProgress && term.IsTerminal(int(os.Stderr.Fd())) {
+		bar = progressbar.NewOptions64(expectedRequests(cfg),
+			progressbar.OptionSetWriter(os.Stderr),
+			progressbar.OptionSetDescription("simulating"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetItsString("requests"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+		sim.Progress = func(arrived int) { bar.Set(arrived) }
+	}
+	start := time.Now()
+	res, err := sim.Run(src, rec)
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		rec.Abort()
+		return err
+	}
+	if err := rec.Close(map[string]any{
+		"artifact_id":     artifactID,
+		"batches":         res.Batches,
+		"end_time":        res.EndTime,
+		"time_limited":    res.TimeLimited,
+		"clamped_lookups": res.ClampedLookups,
+	}); err != nil {
+		return err
+	}
+	wall := time.Since(start)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d/%d requests completed, %d batches, %d restarts, %.1f s simulated in %.2f s\n",
+		dir, res.Completed, res.Arrived, res.Batches, res.Restarts, res.EndTime, wall.Seconds())
+	if res.ClampedLookups > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %d batches had predictor keys beyond the prediction grid and were clamped to its edge; raise the prediction_max_* settings\n", res.ClampedLookups)
+	}
+	if !res.Drained && !res.TimeLimited {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: requests or KV memory were left on some replica at the end (Vidur's final is_empty check would fail)\n")
+	}
+	return nil
+}
+
+// loadPredictorTables loads the prediction tables the experiment names: Vidur's CSVs for
+// the table predictor, otherwise the pinned artifact. It returns the artifact id ("" for
+// tables).
+func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string) (*predictor.Tables, string, error) {
+	pc := cfg.ExecutionTimePredictor
+	if pc.Type == config.PredictorTable {
+		if pc.PredictionsDir == "" {
+			return nil, "", fmt.Errorf("simulate: the table predictor needs --table_execution_time_predictor_config_predictions_dir")
+		}
+		t, err := predictor.LoadVidurTables(pc.PredictionsDir, simulate.PredictorLimits(cfg))
+		return t, "", err
+	}
+	if cfg.Artifact == "" {
+		return nil, "", fmt.Errorf("simulate: no predictor: pin a trained artifact with --artifact (see llmsim train) or use --execution_time_predictor_config_type table with Vidur prediction CSVs")
+	}
+	a, err := train.OpenArtifact(cfg.Artifact, modelsRoot)
+	if err != nil {
+		return nil, "", fmt.Errorf("simulate: %w", err)
+	}
+	rc := cfg.Cluster.Replica
+	m := a.Manifest
+	model, err := cat.Model(rc.ModelName)
+	if err != nil {
+		return nil, "", err
+	}
+	gpu, err := cat.GPU(rc.Device)
+	if err != nil {
+		return nil, "", err
+	}
+	if mm, err := cat.Model(m.Model); err != nil || mm.Name != model.Name {
+		return nil, "", fmt.Errorf("simulate: artifact %s was trained for model %s, the experiment runs %s", m.ShortID(), m.Model, model.Name)
+	}
+	if mg, err := cat.GPU(m.GPU); err != nil || mg.Name != gpu.Name {
+		return nil, "", fmt.Errorf("simulate: artifact %s was trained on GPU %s, the experiment runs on %s", m.ShortID(), m.GPU, gpu.Name)
+	}
+	if m.TP != 0 && m.TP != rc.TensorParallelSize {
+		return nil, "", fmt.Errorf("simulate: artifact %s was trained for TP %d, the experiment uses TP %d", m.ShortID(), m.TP, rc.TensorParallelSize)
+	}
+	gpusPerNode := 0
+	if node, err := cat.Node(rc.NetworkDevice); err == nil {
+		gpusPerNode = node.GPUsPerNode
+	}
+	r := m.Ranges
+	limits := predictor.Limits{MaxTokens: r.MaxTokens, MaxBatchSize: r.MaxBatch, MaxKV: r.MaxKV, MaxChunk: r.MaxChunk, KVGranularity: r.KVStep}
+	t, err := predictor.FromGrids(a, m.ID, limits, predictor.CommSetup{
+		HiddenSize:     model.HiddenSize,
+		TensorParallel: rc.TensorParallelSize,
+		PipelineStages: rc.NumPipelineStages,
+		GPUsPerNode:    gpusPerNode,
+	})
+	return t, m.ID, err
+}
+
+// requestSeed is the seed of the request generator the experiment uses.
+func requestSeed(cfg *config.Config) int64 {
+	if cfg.RequestGenerator.Type == config.GeneratorTraceReplay {
+		return cfg.RequestGenerator.TraceReplay.Seed
+	}
+	return cfg.RequestGenerator.Synthetic.Seed
+}
+
+// expectedRequests is the number of requests the workload will send, or -1 when only
+// the workload itself knows (traces, durations).
+func expectedRequests(cfg *config.Config) int64 {
+	s := cfg.RequestGenerator.Synthetic
+	if cfg.RequestGenerator.Type != config.GeneratorTraceReplay && s.Duration == 0 && s.NumRequests > 0 {
+		return int64(s.NumRequests)
+	}
+	return -1
+}
+
+// writeFileAtomic writes data to name through a temporary file and a rename, so a
+// failed write never leaves a partial file under name.
+func writeFileAtomic(name string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("simulate: %s: %w", name, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("simulate: %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("simulate: %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("simulate: %w", err)
+	}
+	return nil
+}

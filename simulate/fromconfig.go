@@ -1,0 +1,119 @@
+package simulate
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/llmsim/llmsim/catalog"
+	"github.com/llmsim/llmsim/predictor"
+	"github.com/llmsim/llmsim/simulate/config"
+)
+
+// PredictorLimits returns the prediction-grid limits cfg asks for: Vidur's
+// prediction_max_* settings, with the compute grid enlarged by the batch size for the
+// Orca scheduler as Vidur does.
+func PredictorLimits(cfg *config.Config) predictor.Limits {
+	p := cfg.ExecutionTimePredictor
+	l := predictor.Limits{
+		MaxTokens:     p.PredictionMaxTokensPerRequest,
+		MaxBatchSize:  p.PredictionMaxBatchSize,
+		MaxKV:         p.PredictionMaxTokensPerRequest,
+		MaxChunk:      p.PredictionMaxPrefillChunkSize,
+		KVGranularity: p.KVCachePredictionGranularity,
+	}
+	if cfg.Cluster.ReplicaScheduler.Type == config.SchedulerOrca {
+		l.MaxTokens *= l.MaxBatchSize
+	}
+	return l
+}
+
+// FromConfig resolves an experiment into a Setup: the model and GPU from cat, the
+// memory plan, the schedulers, and a predictor over tables. It fails before anything
+// is simulated when the model does not fit in GPU memory.
+func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tables) (Setup, error) {
+	var s Setup
+	rc := cfg.Cluster.Replica
+	model, err := cat.Model(rc.ModelName)
+	if err != nil {
+		return s, fmt.Errorf("simulate: %w", err)
+	}
+	gpu, err := cat.GPU(rc.Device)
+	if err != nil {
+		return s, fmt.Errorf("simulate: %w", err)
+	}
+	if model.IsMoE() || model.MLA != nil || model.IsHybrid() {
+		return s, fmt.Errorf("simulate: model %s: mixture-of-experts, MLA and hybrid-attention models are not simulated yet; use a dense model", model.Name)
+	}
+	vidur := cfg.Compat == config.CompatVidur || cfg.Compat == config.CompatVidurAlibabaCloud
+	rs := cfg.Cluster.ReplicaScheduler
+	common, ok := rs.Active()
+	if !ok {
+		return s, fmt.Errorf("simulate: unknown replica scheduler %q", rs.Type)
+	}
+	maxTokens := cfg.RequestGenerator.MaxTokens()
+	mem, err := PlanMemory(MemoryInput{
+		Model:                model,
+		GPUMemoryGiB:         gpu.MemoryGB,
+		TensorParallel:       rc.TensorParallelSize,
+		PipelineStages:       rc.NumPipelineStages,
+		MaxRequestTokens:     maxTokens,
+		MemoryMarginFraction: rc.MemoryMarginFraction,
+		Vidur:                vidur,
+	})
+	if err != nil {
+		return s, err
+	}
+	pc := cfg.ExecutionTimePredictor
+	dec, pre := predictor.VidurBatchingOverheads(model.NumQHeads, model.NumKVHeads,
+		pc.AttentionDecodeBatchingOverheadFraction, pc.AttentionPrefillBatchingOverheadFraction)
+	pred, err := predictor.New(tables, predictor.Config{
+		LayersPerStage:              mem.LayersPerStage,
+		NumStages:                   rc.NumPipelineStages,
+		TensorParallel:              rc.TensorParallelSize,
+		PostAttnNorm:                model.PostAttnNorm,
+		DecodeBatchingOverhead:      dec,
+		PrefillBatchingOverhead:     pre,
+		NCCLLaunchOverheadMS:        pc.NCCLCPULaunchOverheadMS,
+		NCCLSkewOverheadPerDeviceMS: pc.NCCLCPUSkewOverheadPerDeviceMS,
+		CPUOverheads:                !pc.SkipCPUOverheadModeling,
+		Strict:                      vidur,
+	})
+	if err != nil {
+		return s, err
+	}
+	sched := SchedulerSetup{
+		Kind:                    rs.Type,
+		BatchSizeCap:            common.BatchSizeCap,
+		BlockSize:               common.BlockSize,
+		WatermarkBlocksFraction: common.WatermarkBlocksFraction,
+		NumBlocks:               common.NumBlocks,
+	}
+	switch rs.Type {
+	case config.SchedulerVLLM:
+		sched.MaxTokensInBatch = rs.VLLM.MaxTokensInBatch
+	case config.SchedulerSarathi:
+		sched.ChunkSize = rs.Sarathi.ChunkSize
+	case config.SchedulerLightLLM:
+		sched.MaxTokensInBatch = rs.LightLLM.MaxTokensInBatch
+		sched.MaxWaitingIters = rs.LightLLM.MaxWaitingIters
+	case config.SchedulerSplitWise:
+		return s, fmt.Errorf("simulate: the split_wise scheduler (prefill/decode disaggregation) is not simulated yet")
+	}
+	s = Setup{
+		NumReplicas:      cfg.Cluster.NumReplicas,
+		NumStages:        rc.NumPipelineStages,
+		Scheduler:        sched,
+		GlobalScheduler:  cfg.Cluster.GlobalScheduler.Type,
+		MaxRequestTokens: maxTokens,
+		Memory:           mem,
+		Predictor:        pred,
+		PeakFLOPS:        gpu.BF16TFLOPS * math.Exp2(40),
+		TimeLimit:        cfg.TimeLimit,
+		Seed:             uint64(cfg.Seed),
+		VidurCompat:      vidur,
+	}
+	if _, err := s.params(); err != nil {
+		return s, err
+	}
+	return s, nil
+}
