@@ -12,7 +12,10 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
-		newVersionCmd(),
+		newVersionCmd(), newProfileCmd(),
+		newSimulateCmd(), newValidateCmd(),
+		newCatalogCmd(),
+		newTrainCmd(), newModelsCmd(), newCompareCmd(),
 	)
 	return root
 }
