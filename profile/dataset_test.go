@@ -192,6 +192,44 @@ func TestDuplicatesDropped(t *testing.T) {
 	}
 }
 
+// TestRepeatedMeasurementsKept checks that two samples of the same point with different
+// timings are both kept, in file order: they are repeated measurements, not duplicates
+// (pandas' drop_duplicates keeps them too, and Vidur trains on both).
+func TestRepeatedMeasurementsKept(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := os.ReadFile(filepath.Join("testdata", "compute", "mlp.csv"))
+	lines := strings.SplitAfter(string(data), "\n")
+	// The same line with the last timing column changed: another sample of that point.
+	second := strings.TrimRight(lines[1], "\r\n")
+	cut := strings.LastIndexByte(second, ',')
+	second = second[:cut+1] + "12.5\n"
+	os.WriteFile(filepath.Join(dir, "a.csv"), []byte(lines[0]+lines[1]+second+lines[1]), 0o644)
+	ds, err := Ingest(IngestOptions{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := ds.Manifest.Sources[0]
+	if src.RowsRead != 3 || src.Dropped["duplicate"] == 0 || src.RowsKept+src.Dropped["duplicate"] != len(ds.Rows)+src.Dropped["duplicate"] {
+		t.Errorf("source %+v", src)
+	}
+	perOp := map[string][]int64{}
+	for _, r := range ds.Rows {
+		perOp[r.Operator] = append(perOp[r.Operator], r.Line)
+	}
+	changed := 0
+	for op, ls := range perOp {
+		switch {
+		case slices.Equal(ls, []int64{2, 3}):
+			changed++
+		case !slices.Equal(ls, []int64{2}):
+			t.Errorf("%s: lines %v, want [2] or [2 3] (line 4 repeats line 2 exactly)", op, ls)
+		}
+	}
+	if changed != 1 {
+		t.Errorf("%d operators keep the changed sample, want 1: %v", changed, perOp)
+	}
+}
+
 // TestNoPartialOutput checks that a failed ingest or write leaves nothing behind and
 // that an existing directory that is not a dataset is never replaced.
 func TestNoPartialOutput(t *testing.T) {

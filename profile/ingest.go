@@ -59,9 +59,11 @@ type fileResult struct {
 // ".../compute/<gpu>/<model...>/file", ".../network/<node>/file", or a known GPU
 // folder name followed by the model folders (vidur_attention_sample/a100/org/model).
 //
-// A row is a duplicate of an earlier one when every key and feature column matches
-// (everything but the statistics and the provenance columns Source, Line and
-// Reader); duplicates are dropped and counted against their source.
+// A row is a duplicate of an earlier one when every column but the provenance columns
+// Source, Line and Reader matches, statistics included: an exact repeat of a line (or
+// of a file) is dropped and counted against its source, as pandas' drop_duplicates
+// does in Vidur. Two samples of the same point with different timings are repeated
+// measurements and both are kept (Vidur's mlp.csv measures two num_tokens twice).
 func Ingest(opts IngestOptions, inputs ...string) (*Dataset, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("profile: ingest: no input files or directories")
@@ -134,13 +136,11 @@ func Ingest(opts IngestOptions, inputs ...string) (*Dataset, error) {
 	return &Dataset{Manifest: m, Rows: rows}, nil
 }
 
-// dedupKey is r without its statistics and provenance: two rows with equal keys are
-// the same measurement point.
+// dedupKey is r without its provenance: two rows with equal keys are the same sample
+// read twice. The statistics stay in the key, so a repeated measurement is kept.
 func dedupKey(row *Row) Row {
 	r := *row
 	r.Source, r.Line, r.Reader = "", 0, ""
-	r.MedianMS, r.MeanMS, r.MinMS, r.MaxMS, r.StdMS, r.Count = 0, 0, 0, 0, 0, 0
-	r.AlgBWGBps, r.BusBWGBps = 0, 0
 	return r
 }
 

@@ -13,8 +13,16 @@ func Readers() []Reader {
 		{Name: "vidur_attention", Detect: detectVidurAttention, Read: readVidurAttention},
 		{Name: "frontier_moe", Detect: detectFrontierMoE, Read: readFrontierMoE},
 
-		// Collectives, AICB/AIOB and SimAI (nccl*.go, vidurnet*.go, aicb*.go, aiob*.go,
-		// simai*.go): add their Reader values here.
+		// Collectives, AICB/AIOB and SimAI (vidurnet.go, nccltests.go, aicb.go, aiob.go,
+		// simai.go).
+		VidurCollectiveReader,
+		NCCLTestsReader,
+		AICBCommLogReader,
+		AIOBReader,
+		AICBLayerTableReader,
+		SimAIWorkloadReader,
+		SimAIBusBWReader,
+		SimAIRatioReader,
 	}
 }
 
