@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/llmsim/llmsim/catalog"
 )
 
 // detectBytes is how much of a file Detect sees.
@@ -298,7 +300,7 @@ func inferLayout(name string) (gpu, network, model string) {
 			}
 		case "network":
 			if i+1 < len(dirs) {
-				return "", dirs[i+1], ""
+				return networkGPU(dirs[i+1]), dirs[i+1], ""
 			}
 		}
 	}
@@ -308,4 +310,14 @@ func inferLayout(name string) (gpu, network, model string) {
 		}
 	}
 	return "", "", ""
+}
+
+// networkGPU is the GPU of a catalog node such as a100_dgx, so that collective rows are
+// keyed by GPU like compute rows; "" when the node is not in the catalog.
+func networkGPU(node string) string {
+	n, err := catalog.Default().Node(node)
+	if err != nil {
+		return ""
+	}
+	return n.GPU
 }
