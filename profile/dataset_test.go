@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -199,23 +200,22 @@ func TestRepeatedMeasurementsKept(t *testing.T) {
 	dir := t.TempDir()
 	data, _ := os.ReadFile(filepath.Join("testdata", "compute", "mlp.csv"))
 	lines := strings.SplitAfter(string(data), "\n")
-	// The same line with the last timing column changed: another sample of that point.
-	second := strings.TrimRight(lines[1], "\r\n")
-	cut := strings.LastIndexByte(second, ',')
-	second = second[:cut+1] + "12.5\n"
+	// The same line with add's median changed: another sample of that point (its
+	// other operators repeat line 2 exactly), then line 2 again.
+	header := strings.Split(strings.TrimRight(lines[0], "\r\n"), ",")
+	fields := strings.Split(strings.TrimRight(lines[1], "\r\n"), ",")
+	fields[slices.Index(header, "time_stats.add.median")] = "12.5"
+	second := strings.Join(fields, ",") + "\n"
 	os.WriteFile(filepath.Join(dir, "a.csv"), []byte(lines[0]+lines[1]+second+lines[1]), 0o644)
 	ds, err := Ingest(IngestOptions{}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := ds.Manifest.Sources[0]
-	if src.RowsRead != 3 || src.Dropped["duplicate"] == 0 || src.RowsKept+src.Dropped["duplicate"] != len(ds.Rows)+src.Dropped["duplicate"] {
+	if src.RowsRead != 3 || src.RowsKept != len(ds.Rows) || src.Dropped["duplicate"] != 2*len(perOpLines(ds.Rows))-1 {
 		t.Errorf("source %+v", src)
 	}
-	perOp := map[string][]int64{}
-	for _, r := range ds.Rows {
-		perOp[r.Operator] = append(perOp[r.Operator], r.Line)
-	}
+	perOp := perOpLines(ds.Rows)
 	changed := 0
 	for op, ls := range perOp {
 		switch {
@@ -228,6 +228,14 @@ func TestRepeatedMeasurementsKept(t *testing.T) {
 	if changed != 1 {
 		t.Errorf("%d operators keep the changed sample, want 1: %v", changed, perOp)
 	}
+}
+
+func perOpLines(rows []Row) map[string][]int64 {
+	perOp := map[string][]int64{}
+	for _, r := range rows {
+		perOp[r.Operator] = append(perOp[r.Operator], r.Line)
+	}
+	return perOp
 }
 
 // TestNoPartialOutput checks that a failed ingest or write leaves nothing behind and
@@ -305,7 +313,7 @@ func TestInferLayout(t *testing.T) {
 		{"vidur/profiling/compute/H100/Qwen/Qwen-72B/mlp.csv", "h100", "", "Qwen/Qwen-72B"},
 		{"frontier/profiling/compute/h800/Phi-tiny-MoE-instruct/moe.csv", "h800", "", "Phi-tiny-MoE-instruct"},
 		{"compute/a100/config.yaml", "a100", "", ""},
-		{"network/a100_dgx/all_reduce.csv", "", "a100_dgx", ""},
+		{"network/a100_dgx/all_reduce.csv", "a100", "a100_dgx", ""},
 		{"vidur_attention_sample/a100/meta-llama/Meta-Llama-3-8B/attention.csv", "a100", "", "meta-llama/Meta-Llama-3-8B"},
 		{"mlp.csv", "", "", ""},
 	}
