@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -61,11 +62,13 @@ type fileResult struct {
 // ".../compute/<gpu>/<model...>/file", ".../network/<node>/file", or a known GPU
 // folder name followed by the model folders (vidur_attention_sample/a100/org/model).
 //
-// A row is a duplicate of an earlier one when every column but the provenance columns
-// Source, Line and Reader matches, statistics included: an exact repeat of a line (or
-// of a file) is dropped and counted against its source, as pandas' drop_duplicates
-// does in Vidur. Two samples of the same point with different timings are repeated
-// measurements and both are kept (Vidur's mlp.csv measures two num_tokens twice).
+// A source line is a duplicate of an earlier one (in any file) when every row read
+// from it matches the earlier line's rows in every column but the provenance columns
+// Source, Line and Reader, statistics included: an exact repeat of a line (or of a
+// file) is dropped and its rows counted against its source, as pandas'
+// drop_duplicates does in Vidur. Two samples of the same point with different timings
+// are repeated measurements and both are kept (Vidur's mlp.csv measures two num_tokens
+// twice). Rows without a line number are compared one by one.
 func Ingest(opts IngestOptions, inputs ...string) (*Dataset, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("profile: ingest: no input files or directories")
@@ -104,7 +107,7 @@ func Ingest(opts IngestOptions, inputs ...string) (*Dataset, error) {
 		total += len(results[i].rows)
 	}
 	rows := make([]Row, 0, total)
-	seen := make(map[Row]struct{}, total)
+	dd := newDeduper(total)
 	for i := range results {
 		res := &results[i]
 		if res.unrecognized {
@@ -118,15 +121,15 @@ func Ingest(opts IngestOptions, inputs ...string) (*Dataset, error) {
 		for _, s := range res.skipped {
 			addDrop(&rec, skipBucket(s.Reason))
 		}
-		for _, r := range res.rows {
-			k := dedupKey(&r)
-			if _, dup := seen[k]; dup {
-				addDrop(&rec, "duplicate")
+		for _, rec0 := range sampleRecords(res.rows) {
+			if dd.seen(rec0) {
+				for range rec0 {
+					addDrop(&rec, "duplicate")
+				}
 				continue
 			}
-			seen[k] = struct{}{}
-			rows = append(rows, r)
-			rec.RowsKept++
+			rows = append(rows, rec0...)
+			rec.RowsKept += len(rec0)
 		}
 		m.Sources = append(m.Sources, rec)
 		res.rows = nil // let the collector have them as soon as they are merged
@@ -144,6 +147,59 @@ func dedupKey(row *Row) Row {
 	r := *row
 	r.Source, r.Line, r.Reader = "", 0, ""
 	return r
+}
+
+// sampleRecords splits one file's rows into records: the rows read from one source
+// line (in the order of their first row), or single rows where the reader gives no
+// line. A record is what pandas' drop_duplicates compares: Vidur's mlp.csv line holds
+// nine operators, and a line is a duplicate only when all of them repeat, timings
+// included; one operator whose timing happens to equal an earlier sample's is kept.
+func sampleRecords(rows []Row) [][]Row {
+	var out [][]Row
+	byLine := map[int64]int{}
+	for i := range rows {
+		r := rows[i]
+		if r.Line == 0 {
+			out = append(out, []Row{r})
+			continue
+		}
+		j, ok := byLine[r.Line]
+		if !ok {
+			j = len(out)
+			byLine[r.Line] = j
+			out = append(out, nil)
+		}
+		out[j] = append(out[j], r)
+	}
+	return out
+}
+
+// deduper remembers every record Ingest kept, by a hash of its rows' dedupKeys, and
+// compares the rows themselves on a hash match, so that only an exact repeat is seen.
+type deduper struct {
+	seed maphash.Seed
+	kept map[uint64][][]Row
+}
+
+func newDeduper(n int) *deduper {
+	return &deduper{seed: maphash.MakeSeed(), kept: make(map[uint64][][]Row, n)}
+}
+
+// seen reports whether rec repeats a record seen before, and remembers it if not.
+func (d *deduper) seen(rec []Row) bool {
+	keys := make([]Row, len(rec))
+	var h uint64
+	for i := range rec {
+		keys[i] = dedupKey(&rec[i])
+		h = h*0x100000001b3 ^ maphash.Comparable(d.seed, keys[i])
+	}
+	for _, prev := range d.kept[h] {
+		if slices.Equal(prev, keys) {
+			return true
+		}
+	}
+	d.kept[h] = append(d.kept[h], keys)
+	return false
 }
 
 func addDrop(rec *SourceRecord, reason string) {

@@ -21,10 +21,14 @@ import (
 // the same keys and features as measured rows, so train treats them alike; they are
 // flagged Synthetic and the manifest records every setting used.
 //
-// What the roofline leaves out: hybrid models' linear-attention layers, shared
-// experts, MLA's absorbed-weight decode path (MLA is costed as reading its latent
-// cache with plain attention FLOPs) and the attention reshape operators (FlashInfer
-// runs none; Vidur's predictor ignores them).
+// Beyond Vidur's operators it costs what MoE, MLA and hybrid models run: the expert
+// operators at every expert-parallel degree of SynthParams.EP, the shared experts
+// (Frontier's share_expert_* operators), MLA attention (prefill up-projects the cached
+// latent and attends with the full query/key width; decode uses the absorbed form, which
+// attends over the latent itself), and Gated DeltaNet layers (linear_attn_*: projections
+// and the chunked scan linear in tokens, the recurrent state read and written once per
+// sequence). The attention reshape operators are left out (FlashInfer runs none;
+// Vidur's predictor ignores them).
 
 // SynthParams are the settings of a roofline profile. Zero fields take the defaults
 // of DefaultSynthParams (peak and bandwidth from the catalog GPU).
@@ -32,6 +36,9 @@ type SynthParams struct {
 	GPU   string `json:"gpu"`   // catalog GPU name
 	Model string `json:"model"` // catalog model name
 	TP    []int  `json:"tp"`    // tensor-parallel degrees to tabulate
+	// EP lists the expert-parallel degrees of the MoE operators; by default every power
+	// of two up to 64 that divides the routed experts.
+	EP    []int  `json:"ep,omitempty"`
 	Dtype string `json:"dtype"` // weights and activations; the model's weight dtype by default
 
 	PeakTFLOPS float64 `json:"peak_tflops"` // dense peak for Dtype (catalog: bf16 or fp8 figure)
@@ -91,6 +98,18 @@ func (p SynthParams) withDefaults(m *catalog.Model, g *catalog.GPU) (SynthParams
 		p.TP = d.TP
 		if m.NoTensorParallel {
 			p.TP = []int{1}
+		}
+	}
+	if len(p.EP) == 0 && m.IsMoE() {
+		for ep := 1; ep <= 64 && ep <= m.MoE.NumRoutedExperts; ep *= 2 {
+			if m.MoE.NumRoutedExperts%ep == 0 {
+				p.EP = append(p.EP, ep)
+			}
+		}
+	}
+	for _, ep := range p.EP {
+		if !m.IsMoE() || ep < 1 || m.MoE.NumRoutedExperts%ep != 0 {
+			return p, fmt.Errorf("profile: synth: ep %d does not divide the routed experts of %s", ep, m.Name)
 		}
 	}
 	p.Dtype = cmp.Or(p.Dtype, m.WeightDtype, "bf16")
@@ -267,12 +286,19 @@ func Synthesize(m *catalog.Model, g *catalog.GPU, p SynthParams) (*Dataset, erro
 				add(r, op.flops, op.bytes)
 			}
 		}
-		if m.IsMoE() {
+		if m.IsHybrid() {
+			for b := 1; b <= p.MaxBatch; b++ {
+				r := key
+				r.Operator, r.BatchSize = "linear_attn_state", int64(b)
+				add(r, 0, s.linearStateBytes(float64(b), float64(tp)))
+			}
+		}
+		for _, ep := range p.EP {
 			mkey := Row{HiddenSize: int64(m.HiddenSize), NumExperts: int64(m.MoE.NumRoutedExperts),
 				ExpertsPerToken: int64(m.MoE.NumExpertsPerToken), ExpertHiddenSize: int64(m.MoE.ExpertIntermediateSize),
-				GatedMLP: m.GatedMLP, TP: int64(tp), EP: 1}
+				GatedMLP: m.GatedMLP, TP: int64(tp), EP: int64(ep), RoutingSkew: 1}
 			for _, n := range tokens {
-				for _, op := range s.moeOps(float64(n), float64(tp)) {
+				for _, op := range s.moeOps(float64(n), float64(tp), float64(ep)) {
 					r := mkey
 					r.Operator, r.NumTokens = op.name, int64(n)
 					add(r, op.flops, op.bytes)
@@ -362,7 +388,47 @@ func (s shapes) linearOps(t, tp float64) []opCost {
 			s.gemm("mlp_down_proj", t, s.mlpInter/tp, s.e),
 		)
 	}
+	if moe := s.m.MoE; s.m.IsMoE() && moe.NumSharedExperts > 0 {
+		inter := float64(cmp.Or(moe.SharedExpertIntermediate, moe.ExpertIntermediateSize)*moe.NumSharedExperts) / tp
+		up := inter
+		if s.m.GatedMLP {
+			up *= 2
+		}
+		ops = append(ops,
+			s.gemm("share_expert_up_proj", t, s.e, up),
+			s.stream("share_expert_act", t*up, t*inter, 8),
+			s.gemm("share_expert_down_proj", t, inter, s.e),
+		)
+	}
+	if hy := s.m.Hybrid; s.m.IsHybrid() {
+		// Gated DeltaNet (Hugging Face's Qwen3NextGatedDeltaNet), heads split over TP.
+		kd := float64(hy.LinearNumKeyHeads*hy.LinearKeyHeadDim) / tp
+		vd := float64(hy.LinearNumValueHeads*hy.LinearValueHeadDim) / tp
+		hv := float64(hy.LinearNumValueHeads) / tp
+		dk, dv := float64(hy.LinearKeyHeadDim), float64(hy.LinearValueHeadDim)
+		conv := 2*kd + vd
+		scan := s.stream("linear_attn_scan", t*(conv+2*hv), t*vd, 0)
+		// Causal conv (2·kernel per channel), then per value head the chunked delta rule:
+		// 7·dk·dv per token (state read with k, rank-1 update, decay, read-out with q).
+		scan.flops = t*conv*2*float64(hy.ConvKernel) + 7*t*hv*dk*dv
+		ops = append(ops,
+			s.gemm("linear_attn_pre_proj", t, s.e, 2*kd+2*vd+2*hv),
+			scan,
+			// Gated RMSNorm, then the output projection.
+			s.gemm("linear_attn_post_proj", t, vd, s.e),
+		)
+	}
 	return append(ops, s.stream("add", 2*t*s.e, t*s.e, 1))
+}
+
+// linearStateBytes is the traffic of b sequences' Gated DeltaNet state in one layer on
+// one of tp ranks: read once and written once per iteration, whatever the tokens.
+func (s shapes) linearStateBytes(b, tp float64) float64 {
+	n := s.m.NumLinearAttentionLayers()
+	if n == 0 {
+		return 0
+	}
+	return 2 * b * float64(s.m.LinearStateBytes(s.b)) / float64(n) / tp
 }
 
 // kvPerTokenRank is the KV-cache bytes one rank holds per token per layer: KV heads
@@ -381,7 +447,9 @@ func (s shapes) attentionOps(pt attnPoint, tp float64) []opCost {
 	perCtx := 2 * hq * (s.d + s.vd) // FLOPs per query token per attended token
 	var ops []opCost
 	var newTokens float64
-	if pt.chunk > 0 {
+	if s.mla {
+		ops, newTokens = s.mlaAttention(pt, hq, kvTok)
+	} else if pt.chunk > 0 {
 		c, kv := float64(pt.chunk), float64(pt.kv)
 		ctx := kv + (c+1)/2 // causal: token j of the chunk sees kv + j tokens
 		ops = append(ops, opCost{"attn_prefill", c * ctx * perCtx,
@@ -397,22 +465,26 @@ func (s shapes) attentionOps(pt attnPoint, tp float64) []opCost {
 	return append(ops, opCost{"attn_kv_cache_save", 0, 2 * newTokens * kvTok})
 }
 
-// moeOps costs moe.csv's operators for t tokens on one of tp ranks, with one expert-
-// parallel rank and uniform routing.
-func (s shapes) moeOps(t, tp float64) []opCost {
+// moeOps costs moe.csv's operators for a batch of t tokens with uniform routing, on the
+// busiest of ep expert-parallel ranks of a replica with attention TP tp. As in the
+// simulator's default layout (attention DP = ep/tp), each expert is split over
+// max(1, tp/ep) GPUs; a rank holds ne/ep experts and receives t·k/ep (token, expert)
+// pairs. Gating and the permutation run on an attention rank's t tokens.
+func (s shapes) moeOps(t, tp, ep float64) []opCost {
 	moe := s.m.MoE
 	ne, k := float64(moe.NumRoutedExperts), float64(moe.NumExpertsPerToken)
-	inter := float64(moe.ExpertIntermediateSize) / tp
+	inter := float64(moe.ExpertIntermediateSize) / math.Max(1, tp/ep)
 	mats := 2.0
 	if s.m.GatedMLP {
 		mats = 3
 	}
 	routed := t * k
-	// Expected number of distinct experts that t·k uniform draws touch: only their
-	// weights are read.
-	touched := ne * (1 - math.Pow(1-1/ne, routed))
-	gemm := opCost{"moe_grouped_gemm", 2 * routed * mats * s.e * inter,
-		touched*mats*s.e*inter*s.b + routed*(2*s.e+3*inter)*s.b}
+	slots := routed / ep
+	// Expected number of the rank's ne/ep experts that t·k uniform draws touch: only
+	// their weights are read.
+	touched := ne / ep * (1 - math.Pow(1-1/ne, routed))
+	gemm := opCost{"moe_grouped_gemm", 2 * slots * mats * s.e * inter,
+		touched*mats*s.e*inter*s.b + slots*(2*s.e+3*inter)*s.b}
 	return []opCost{
 		s.gemm("moe_gating_linear", t, s.e, ne),
 		// Top-k over fp32 logits: read them, write k (index, weight) pairs per token.
@@ -421,4 +493,29 @@ func (s shapes) moeOps(t, tp float64) []opCost {
 		s.stream("moe_shuffling", routed*s.e, routed*s.e, 0),
 		gemm,
 	}
+}
+
+// mlaAttention costs MLA's attention kernels on one rank with hq heads, reading a
+// latent cache of kvTok bytes per token. Prefill (kv cached tokens, c new) first
+// up-projects the cached latents into per-head keys and values (kv_b_proj; the new
+// tokens' were made by attn_pre_proj), then attends with the full key width
+// (nope + rope) and value width. Decode uses the absorbed form: the query is moved into
+// the latent space, so attention reads the latent (and rope key) once for all heads and
+// scores over kv_lora_rank + rope, sums values over kv_lora_rank.
+func (s shapes) mlaAttention(pt attnPoint, hq, kvTok float64) ([]opCost, float64) {
+	mla := s.m.MLA
+	lat, rope := float64(mla.KVLoraRank), float64(mla.QKRopeHeadDim)
+	nope, vd := float64(mla.QKNopeHeadDim), float64(mla.VHeadDim)
+	if pt.chunk > 0 {
+		c, kv := float64(pt.chunk), float64(pt.kv)
+		ctx := kv + (c+1)/2
+		up := 2 * kv * lat * hq * (nope + vd)
+		attn := c * ctx * 2 * hq * (nope + rope + vd)
+		bytes := (kv+c)*kvTok + (kv+c)*hq*(nope+rope+vd)*s.b + c*hq*(nope+rope+vd)*s.b
+		return []opCost{{"attn_prefill", up + attn, bytes}}, c
+	}
+	b, kv := float64(pt.batch), float64(pt.kv)
+	flops := b * kv * 2 * hq * (lat + rope + lat)
+	bytes := b*kv*kvTok + b*hq*(lat+rope+lat)*s.b
+	return []opCost{{"attn_decode", flops, bytes}}, b
 }

@@ -46,9 +46,12 @@ type Manifest struct {
 	GridName  string       `json:"grid"`      // hyper-parameter grid: vidur, small
 	Selection string       `json:"selection"` // kfold or oob
 	Folds     int          `json:"folds"`
-	Target    string       `json:"target"` // the dataset column learnt: median_ms
-	Ranges    Ranges       `json:"ranges"`
-	Operators []OpRecord   `json:"operators"`
+	// CV is the fold assignment of k-fold selection (CVScheme: interleaved or
+	// contiguous); empty with oob. Scores are the mean of the folds' MAPE.
+	CV        string     `json:"cv,omitempty"`
+	Target    string     `json:"target"` // the dataset column learnt: median_ms
+	Ranges    Ranges     `json:"ranges"`
+	Operators []OpRecord `json:"operators"`
 }
 
 // OpRecord is one operator's entry in the manifest.

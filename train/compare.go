@@ -13,10 +13,12 @@ import (
 // CompareOptions say what Compare puts side by side.
 type CompareOptions struct {
 	Selection
-	// Kinds are cross-validated with interleaved folds (row i in fold i mod Folds).
+	// Kinds are cross-validated with k = Folds folds assigned by CV (the zero value is
+	// CVInterleaved: row i in fold i mod k) and scored by the mean of the folds' MAPE.
 	Kinds   []Kind
 	Grid    SearchGrid
 	Folds   int
+	CV      CVScheme
 	Workers int
 	// Artifacts are scored by looking every row up in their grids (no refit).
 	Artifacts []*Artifact
@@ -47,6 +49,10 @@ func Compare(rows []profile.Row, m catalog.Model, opt CompareOptions) ([]Compare
 	if opt.Folds < 2 {
 		return nil, fmt.Errorf("train: compare: %d folds; need at least 2", opt.Folds)
 	}
+	scheme, err := ParseCVScheme(string(opt.CV))
+	if err != nil {
+		return nil, err
+	}
 	var out []CompareRow
 	for _, spec := range Operators(m) {
 		t, err := selectRows(rows, spec, m, opt.Selection)
@@ -63,7 +69,7 @@ func Compare(rows []profile.Row, m catalog.Model, opt CompareOptions) ([]Compare
 			}
 		}
 		k := foldCount(len(t.y), opt.Folds)
-		fold := interleavedFolds(len(t.y), k)
+		fold := scheme.folds(len(t.y), k)
 		ood := foldOOD(t, fold, k)
 		if len(opt.Kinds) > 0 {
 			results, err := crossValidate(t, searchConfig{kinds: opt.Kinds, grid: opt.Grid, fold: fold, k: k, workers: opt.Workers})
@@ -75,6 +81,10 @@ func Compare(rows []profile.Row, m catalog.Model, opt CompareOptions) ([]Compare
 					Measured: t.y, Predicted: r.pred}
 				if r.pred == nil {
 					row.Scores = Scores{MAPE: math.NaN(), P90APE: math.NaN(), MaxAPE: math.NaN()}
+				} else {
+					// The kind's CV score (mean of the folds' MAPE), as selection and
+					// sklearn's GridSearchCV compute it.
+					row.MAPE = r.MAPE
 				}
 				if hold != nil && r.pred != nil {
 					fit, err := fitKind(t, r, opt.Workers)

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -21,6 +22,7 @@ const (
 	classDecode                    // attn_decode: batch_size, kv_cache_size
 	classCollective                // bytes, group_size, ranks_per_node
 	classMoE                       // num_tokens, ep, routing_skew
+	classSequences                 // linear_attn_state: batch_size (sequences whose state is read and written)
 )
 
 // OpSpec describes how one operator is learnt.
@@ -53,6 +55,9 @@ var (
 	denseOps      = []string{"attn_pre_proj", "attn_post_proj", "attn_rope", "mlp_up_proj", "mlp_down_proj", "mlp_act", "input_layernorm", "post_attention_layernorm", "add"}
 	collectiveOps = []string{"all_reduce", "send_recv", "all_gather", "reduce_scatter", "all_to_all"}
 	moeOps        = []string{"moe_gating_linear", "moe_gating_routing_topk", "moe_shuffling", "moe_grouped_gemm"}
+	// Shared experts (Frontier's linear_op.csv) and Gated DeltaNet layers (profile synth).
+	sharedExpertOps = []string{"share_expert_up_proj", "share_expert_act", "share_expert_down_proj"}
+	linearAttnOps   = []string{"linear_attn_pre_proj", "linear_attn_scan", "linear_attn_post_proj"}
 )
 
 // Operators returns the operators a model is trained on, as Vidur's predictor derives
@@ -63,8 +68,12 @@ var (
 // deployment needs none), and the MoE ops.
 func Operators(m catalog.Model) []OpSpec {
 	var specs []OpSpec
+	allMoE := m.IsMoE() && m.NumMoELayers() == m.NumLayers
 	for _, op := range denseOps {
 		req := op != "post_attention_layernorm" || m.PostAttnNorm
+		if allMoE && strings.HasPrefix(op, "mlp_") {
+			req = false // no dense MLP layer to price
+		}
 		specs = append(specs, OpSpec{Op: op, class: classDense, Required: req, Features: []string{FeatNumTokens}})
 	}
 	specs = append(specs,
@@ -79,6 +88,17 @@ func Operators(m catalog.Model) []OpSpec {
 		for _, op := range moeOps {
 			specs = append(specs, OpSpec{Op: op, class: classMoE, Features: []string{FeatNumTokens, FeatEP, FeatRoutingSkew}})
 		}
+		if m.MoE.NumSharedExperts > 0 {
+			for _, op := range sharedExpertOps {
+				specs = append(specs, OpSpec{Op: op, class: classDense, Required: true, Features: []string{FeatNumTokens}})
+			}
+		}
+	}
+	if m.IsHybrid() {
+		for _, op := range linearAttnOps {
+			specs = append(specs, OpSpec{Op: op, class: classDense, Required: true, Features: []string{FeatNumTokens}})
+		}
+		specs = append(specs, OpSpec{Op: "linear_attn_state", class: classSequences, Required: true, Features: []string{FeatBatchSize}})
 	}
 	return specs
 }
@@ -119,6 +139,16 @@ func boolKey(b bool) int64 {
 // ErrNoRows is wrapped by errors for an operator absent from the dataset.
 var ErrNoRows = fmt.Errorf("no rows")
 
+// ErrFilteredOut matches (errors.Is) the error for an operator whose rows all fail one
+// of the model's key filters: another TP degree, another shape.
+var ErrFilteredOut = errors.New("no rows match the model's keys")
+
+// filterError is the error of a key filter that keeps nothing; it names the key.
+type filterError struct{ msg string }
+
+func (e *filterError) Error() string        { return e.msg }
+func (e *filterError) Is(target error) bool { return target == ErrFilteredOut }
+
 // selectRows builds the training table of spec from rows.
 func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection) (*table, error) {
 	var cand []*profile.Row
@@ -133,7 +163,7 @@ func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection)
 	var filters []keyFilter
 	tp := int64(sel.TP)
 	switch spec.class {
-	case classDense:
+	case classDense, classSequences:
 		inter := int64(m.IntermediateSize)
 		if m.MoE != nil && !slices.ContainsFunc(cand, func(r *profile.Row) bool { return r.IntermediateSize == inter }) {
 			// MoE models' linear_op.csv profiles the expert MLP width.
@@ -236,10 +266,17 @@ func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection)
 		}
 		cand = kept
 	}
+	if measured := slices.DeleteFunc(slices.Clone(cand), func(r *profile.Row) bool { return r.Synthetic }); len(measured) > 0 {
+		// A measured dataset trained together with profile synth's: the roofline only
+		// fills the operators the measurements lack.
+		cand = measured
+	}
 	t := &table{synthetic: true}
 	for _, r := range cand {
 		var x []float64
 		switch spec.class {
+		case classSequences:
+			x = []float64{float64(r.BatchSize)}
 		case classDense, classMoE:
 			x = []float64{float64(r.NumTokens)}
 			if spec.class == classMoE {
@@ -288,7 +325,7 @@ func emptyFilter(op, key, want string, have []string) error {
 	if len(vals) > 12 {
 		vals = append(vals[:12], "…")
 	}
-	return fmt.Errorf("train: %s: no rows with %s = %s (the dataset's %s rows have %s %s)", op, key, want, op, key, strings.Join(vals, ", "))
+	return &filterError{fmt.Sprintf("train: %s: no rows with %s = %s (the dataset's %s rows have %s %s)", op, key, want, op, key, strings.Join(vals, ", "))}
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -177,9 +177,13 @@ func cvForest(t *table, cfg searchConfig) (KindResult, error) {
 	if err != nil {
 		return KindResult{}, err
 	}
+	var fold []int
+	if !cfg.oob {
+		fold = cfg.fold
+	}
 	bi, bm := -1, math.NaN()
 	for i := range grid {
-		s := mape(t.y, preds[i])
+		s := cvScore(t.y, preds[i], fold, cfg.k)
 		if bi < 0 || s < bm {
 			bi, bm = i, s
 		}
@@ -216,7 +220,7 @@ func cvPoly(t *table, cfg searchConfig) (KindResult, error) {
 				pred[r] = fit.Predict(t.x[r])
 			}
 		}
-		if s := mape(t.y, pred); bi < 0 || s < bm {
+		if s := cvScore(t.y, pred, cfg.fold, cfg.k); bi < 0 || s < bm {
 			bi, bm, bp = i, s, pred
 		}
 	}
@@ -240,7 +244,7 @@ func cvInterp(t *table, cfg searchConfig) (KindResult, error) {
 			pred[r] = fit.Predict(t.x[r])
 		}
 	}
-	return KindResult{MAPE: mape(t.y, pred), pred: pred}, nil
+	return KindResult{MAPE: cvScore(t.y, pred, cfg.fold, cfg.k), pred: pred}, nil
 }
 
 // fitKind refits the chosen kind on every row.

@@ -32,11 +32,13 @@ type Options struct {
 	// from it (ParseKinds).
 	Predictor string
 	Grid      SearchGrid
-	Folds     int  // k of k-fold CV; Vidur's default is 10
-	OOB       bool // score forests out of bag instead of by k-fold (about k times cheaper)
-	Ranges    Ranges
-	Seed      uint64
-	Workers   int // <= 0: GOMAXPROCS
+	Folds     int // k of k-fold CV; Vidur's default is 10
+	// CV assigns rows to folds; the zero value is CVInterleaved.
+	CV      CVScheme
+	OOB     bool // score forests out of bag instead of by k-fold (about k times cheaper)
+	Ranges  Ranges
+	Seed    uint64
+	Workers int // <= 0: GOMAXPROCS
 	// Progress, when set, is called before each operator is trained.
 	Progress func(op string, index, total int)
 }
@@ -73,7 +75,7 @@ func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
 	if opt.GPU == "" {
 		gpus := map[string]bool{}
 		for i := range in.Rows {
-			if in.Rows[i].Network == "" {
+			if in.Rows[i].Network == "" && !slices.Contains(collectiveOps, in.Rows[i].Operator) {
 				gpus[in.Rows[i].GPU] = true
 			}
 		}
@@ -82,16 +84,19 @@ func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
 		}
 		opt.GPU = sortedKeys(gpus)[0]
 	}
-	selection := "kfold"
+	if opt.CV, err = ParseCVScheme(string(opt.CV)); err != nil {
+		return nil, err
+	}
+	selection, cv := "kfold", string(opt.CV)
 	if opt.OOB {
-		selection = "oob"
+		selection, cv = "oob", ""
 	}
 	res := &Result{
 		Manifest: Manifest{
 			SchemaVersion: ArtifactSchemaVersion,
 			GPU:           opt.GPU, Model: m.Name, TP: opt.TP, Network: opt.Network, BlockSize: opt.BlockSize,
 			Datasets: in.Datasets, Seed: opt.Seed, Predictor: string(kinds[0]), GridName: opt.Grid.Name,
-			Selection: selection, Folds: opt.Folds, Ranges: opt.Ranges, Target: targetMedianMSCol,
+			Selection: selection, Folds: opt.Folds, CV: cv, Ranges: opt.Ranges, Target: targetMedianMSCol,
 		},
 		Grids:   map[string]*Grid{},
 		models:  map[string][]byte{},
@@ -127,13 +132,17 @@ func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
 
 func trainOp(rows []profile.Row, spec OpSpec, m catalog.Model, kinds []Kind, opt Options) (*OpRecord, *Grid, []byte, error) {
 	t, err := selectRows(rows, spec, m, opt.Selection)
-	if errors.Is(err, ErrNoRows) && !spec.Required {
+	// An optional block operator whose rows are all of other shapes or TP degrees is as
+	// absent as one without rows; for collectives and MoE operators a filter that keeps
+	// nothing (a mistyped --network) stays an error.
+	dense := spec.class == classDense || spec.class == classKVSave
+	if (errors.Is(err, ErrNoRows) || dense && errors.Is(err, ErrFilteredOut)) && !spec.Required {
 		if spec.class != classDense && spec.class != classKVSave {
 			return nil, nil, nil, nil
 		}
 		names, axes, _ := gridAxes(spec, nil, opt.Ranges)
 		return &OpRecord{Op: spec.Op, Kind: KindAbsent, Features: []FeatureRange{{Name: spec.Features[0]}},
-				GridFeatures: names, Note: "no rows in the dataset; predicted as 0, as Vidur does"},
+				GridFeatures: names, Note: "no rows for this model in the dataset; predicted as 0, as Vidur does"},
 			zeroGrid(spec.Op, names, axes), nil, nil
 	}
 	if err != nil {
@@ -154,7 +163,7 @@ func trainOp(rows []profile.Row, spec OpSpec, m catalog.Model, kinds []Kind, opt
 		rec.CV = []KindScore{{Kind: KindRoofline, Note: "rows from profile synth; interpolated, not cross-validated"}}
 	} else {
 		k := foldCount(len(t.y), opt.Folds)
-		cfg := searchConfig{kinds: kinds, grid: opt.Grid, fold: contiguousFolds(len(t.y), k), k: k, oob: opt.OOB, workers: opt.Workers}
+		cfg := searchConfig{kinds: kinds, grid: opt.Grid, fold: opt.CV.folds(len(t.y), k), k: k, oob: opt.OOB, workers: opt.Workers}
 		results, err := crossValidate(t, cfg)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("train: %s: %w", spec.Op, err)

@@ -28,6 +28,7 @@ func newCompareCmd() *cobra.Command {
 		synth      string
 		holdout    []string
 		folds      int
+		cv         string
 		gridName   string
 		seed       uint64
 		workers    int
@@ -40,7 +41,8 @@ func newCompareCmd() *cobra.Command {
 		Short: "Compare predictor accuracy per operator: MAPE, P90 and max APE, out-of-domain share",
 		Long: `compare scores predictors on the same rows. Kinds (forest, linear, interp) are
 cross-validated with interleaved folds (row i, in dataset order after the model's filters, is
-in fold i mod k), each with its best point of the hyper-parameter grid; artifacts are scored
+in fold i mod k; --cv contiguous for sklearn's KFold), each scored by the mean of the folds'
+MAPE at its best point of the hyper-parameter grid; artifacts are scored
 by looking the rows up in their grids; roofline interpolates a profile synth dataset at the
 measured rows. --holdout scores everything, refit on all rows, on a second dataset.`,
 		Args: cobra.NoArgs,
@@ -57,9 +59,13 @@ measured rows. --holdout scores everything, refit on all rows, on a second datas
 			if err != nil {
 				return err
 			}
+			scheme, err := train.ParseCVScheme(cv)
+			if err != nil {
+				return err
+			}
 			opt := train.CompareOptions{
 				Selection: train.Selection{GPU: gpu, Network: network, TP: tp, BlockSize: blockSize},
-				Grid:      grid, Folds: folds, Workers: workers,
+				Grid:      grid, Folds: folds, CV: scheme, Workers: workers,
 			}
 			if opt.GPU == "" {
 				if opt.GPU, err = compareGPU(in); err != nil {
@@ -121,7 +127,8 @@ measured rows. --holdout scores everything, refit on all rows, on a second datas
 	fs.StringVar(&modelsRoot, "models", "models", "models folder, to find artifacts by id")
 	fs.StringVar(&synth, "synth", "", "dataset from profile synth, scored as the roofline predictor")
 	fs.StringArrayVar(&holdout, "holdout", nil, "second measured dataset to score on after refitting on all rows")
-	fs.IntVar(&folds, "folds", 10, "k of the interleaved k-fold cross-validation")
+	fs.IntVar(&folds, "folds", 10, "k of k-fold cross-validation")
+	fs.StringVar(&cv, "cv", string(train.CVInterleaved), "fold assignment: interleaved (row i in fold i mod k) or contiguous (sklearn's KFold, as Vidur)")
 	fs.StringVar(&gridName, "grid", "vidur", "hyper-parameter grid: vidur or small")
 	fs.Uint64Var(&seed, "seed", 42, "seed of the forests' random streams")
 	fs.IntVar(&workers, "workers", 0, "goroutines growing trees (default: all cores)")

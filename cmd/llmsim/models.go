@@ -57,8 +57,8 @@ func newModelsCmd() *cobra.Command {
 				return enc.Encode(&a.Manifest)
 			}
 			m := &a.Manifest
-			fmt.Fprintf(w, "artifact %s\n  id %s\n  gpu %s  model %s  tp %d  predictor %s  grid %s  selection %s (%d folds)  seed %d\n",
-				a.Dir, m.ID, m.GPU, m.Model, m.TP, m.Predictor, m.GridName, m.Selection, m.Folds, m.Seed)
+			fmt.Fprintf(w, "artifact %s\n  id %s\n  gpu %s  model %s  tp %d  predictor %s  grid %s  selection %s (%d folds%s)  seed %d\n",
+				a.Dir, m.ID, m.GPU, m.Model, m.TP, m.Predictor, m.GridName, m.Selection, m.Folds, cvSuffix(m.CV), m.Seed)
 			for _, d := range m.Datasets {
 				fmt.Fprintf(w, "  dataset %s (%d rows, synthetic %v)\n", d.ID, d.Rows, d.Synthetic)
 			}
@@ -83,4 +83,12 @@ func newModelsCmd() *cobra.Command {
 	}
 	cmd.AddCommand(list, show, verify)
 	return cmd
+}
+
+// cvSuffix names a manifest's fold assignment, when it has one.
+func cvSuffix(cv string) string {
+	if cv == "" {
+		return ""
+	}
+	return ", " + cv
 }

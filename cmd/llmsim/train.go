@@ -30,6 +30,7 @@ func newTrainCmd() *cobra.Command {
 		workers   int
 		out       string
 		folds     int
+		cv        string
 		oob       bool
 		blockSize int
 		ranges    = train.DefaultRanges()
@@ -56,11 +57,15 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 			if err != nil {
 				return err
 			}
+			scheme, err := train.ParseCVScheme(cv)
+			if err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
 			for _, tp := range tps {
 				opt := train.Options{
 					Selection: train.Selection{GPU: gpu, Network: network, TP: tp, BlockSize: blockSize},
-					Predictor: predictor, Grid: grid, Folds: folds, OOB: oob, Ranges: ranges, Seed: seed, Workers: workers,
+					Predictor: predictor, Grid: grid, Folds: folds, CV: scheme, OOB: oob, Ranges: ranges, Seed: seed, Workers: workers,
 				}
 				bar := newTrainBar(cmd.ErrOrStderr(), fmt.Sprintf("tp%d", tp))
 				if bar != nil {
@@ -99,7 +104,8 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 	fs.Uint64Var(&seed, "seed", 42, "seed of the forests' random streams")
 	fs.IntVar(&workers, "workers", 0, "goroutines growing trees (default: all cores)")
 	fs.StringVar(&out, "out", "models", "models folder")
-	fs.IntVar(&folds, "folds", 10, "k of k-fold cross-validation (contiguous folds, as Vidur)")
+	fs.IntVar(&folds, "folds", 10, "k of k-fold cross-validation")
+	fs.StringVar(&cv, "cv", string(train.CVInterleaved), "fold assignment: interleaved (row i in fold i mod k) or contiguous (sklearn's KFold, as Vidur)")
 	fs.BoolVar(&oob, "oob", false, "select forests by out-of-bag error instead of k-fold (about k times cheaper)")
 	fs.IntVar(&blockSize, "block-size", 16, "KV-cache block size of the attention rows to use (0: any)")
 	fs.IntVar(&ranges.MaxTokens, "max-tokens", ranges.MaxTokens, "grid: num_tokens 1..N for compute ops")
@@ -107,6 +113,7 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 	fs.IntVar(&ranges.MaxKV, "max-kv", ranges.MaxKV, "grid: kv_cache_size 0..N")
 	fs.IntVar(&ranges.KVStep, "kv-step", ranges.KVStep, "grid: kv_cache_size step")
 	fs.IntVar(&ranges.MaxChunk, "max-chunk", ranges.MaxChunk, "grid: prefill chunk 1..N")
+	fs.IntVar(&ranges.ChunkStep, "chunk-step", ranges.ChunkStep, "grid: keep every chunk up to 256, then every Nth (0: every chunk; 16 makes the prefill grid 8x smaller)")
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("model")
 	return cmd

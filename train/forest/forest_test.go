@@ -187,7 +187,11 @@ func TestCrossPredictMatchesSeparateFits(t *testing.T) {
 			}
 		}
 	}
-	grid = append(grid, Params{NEstimators: 6, MaxDepth: 5, MinSamplesSplit: 2, MinSamplesLeaf: 3, MaxFeatures: 0.5, Bootstrap: true, Seed: 5})
+	// Drawn feature subsets at two depths of one growth group: a node's draw must not
+	// depend on how many nodes were grown before it (nodeKey).
+	grid = append(grid,
+		Params{NEstimators: 6, MaxDepth: 5, MinSamplesSplit: 2, MinSamplesLeaf: 3, MaxFeatures: 0.5, Bootstrap: true, Seed: 5},
+		Params{NEstimators: 6, MaxDepth: 2, MinSamplesSplit: 2, MinSamplesLeaf: 3, MaxFeatures: 0.5, Bootstrap: true, Seed: 5})
 	k := 4
 	fold := make([]int, len(x))
 	for i := range fold {

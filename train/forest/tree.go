@@ -3,6 +3,7 @@ package forest
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -138,23 +139,22 @@ type treeParams struct {
 	maxDepth    int // 0: unlimited
 	minSplit    int
 	minLeaf     int
-	maxFeatures int // features tried per node; == number of features means all, in order
+	maxFeatures int // features tried per node, in a random order
 	bootstrap   bool
 }
 
 // builder holds the scratch space of one tree's growth; a worker reuses it across trees.
 type builder struct {
-	m      *Matrix
-	y      []float64
-	p      treeParams
-	w      []int32   // bootstrap weight per matrix row (0: not in this tree's sample)
-	idx    [][]int32 // per feature: the sample's rows, sorted, partitioned node by node
-	left   []bool    // per matrix row: goes left at the split being applied
-	tmp    []int32
-	feats  []int
-	nodes  []Node
-	rng    *rand.Rand
-	sample []int32 // rows drawn into this tree (distinct)
+	m     *Matrix
+	y     []float64
+	p     treeParams
+	w     []int32   // bootstrap weight per matrix row (0: not in this tree's sample)
+	idx   [][]int32 // per feature: the sample's rows, sorted, partitioned node by node
+	left  []bool    // per matrix row: goes left at the split being applied
+	tmp   []int32
+	feats []int
+	nodes []Node
+	salt  uint64 // this tree's seed of the per-node feature orders (nodeKey)
 }
 
 func newBuilder(m *Matrix, y []float64, p treeParams) *builder {
@@ -171,7 +171,6 @@ func newBuilder(m *Matrix, y []float64, p treeParams) *builder {
 // its bootstrap sample from rng. After it returns, b.w holds the bootstrap weights, so a
 // caller can tell which rows were out of the bag.
 func (b *builder) grow(train []int32, rng *rand.Rand) Tree {
-	b.rng = rng
 	clear(b.w)
 	n := b.m.n
 	if train != nil {
@@ -208,14 +207,17 @@ func (b *builder) grow(train []int32, rng *rand.Rand) Tree {
 	if cap(b.tmp) < cnt {
 		b.tmp = make([]int32, cnt)
 	}
+	// Drawn after the bootstrap sample, so the sample is the same as without it.
+	b.salt = rng.Uint64()
 	b.nodes = make([]Node, 0, 2*cnt)
-	b.build(0, cnt, 0)
+	b.build(0, cnt, 0, b.salt)
 	return Tree{Nodes: slices.Clip(b.nodes)}
 }
 
 // build appends the subtree over positions [lo, hi) of every b.idx[f] and returns its
-// root index. Children are built depth first, left before right.
-func (b *builder) build(lo, hi, depth int) int32 {
+// root index. Children are built depth first, left before right. key is the node's
+// random key (see nodeKey).
+func (b *builder) build(lo, hi, depth int, key uint64) int32 {
 	id := int32(len(b.nodes))
 	rows := b.idx[0][lo:hi]
 	var sw, swy float64
@@ -236,7 +238,7 @@ func (b *builder) build(lo, hi, depth int) int32 {
 		sse/sw <= epsilon {
 		return id
 	}
-	feat, pos, thr, ok := b.bestSplit(lo, hi, sw, swy)
+	feat, pos, thr, ok := b.bestSplit(lo, hi, sw, swy, key)
 	if !ok {
 		return id
 	}
@@ -266,8 +268,8 @@ func (b *builder) build(lo, hi, depth int) int32 {
 	}
 	b.nodes[id].Feature = int32(feat)
 	b.nodes[id].Threshold = thr
-	l := b.build(lo, pos, depth+1)
-	r := b.build(pos, hi, depth+1)
+	l := b.build(lo, pos, depth+1, nodeKey(key, 0))
+	r := b.build(pos, hi, depth+1, nodeKey(key, 1))
 	b.nodes[id].Left, b.nodes[id].Right = l, r
 	return id
 }
@@ -275,24 +277,50 @@ func (b *builder) build(lo, hi, depth int) int32 {
 // epsilon is sklearn's test for a pure node (impurity <= machine epsilon).
 const epsilon = 2.220446049250313e-16
 
+// nodeKey is the random key of a node's child (side 0: left, 1: right), a splitmix64
+// step of the parent's key; the root's key is the tree's salt. A node's feature order
+// depends only on its path from the root, not on how many nodes were grown before it,
+// so a tree grown deeper has, at every node it shares with a shallower tree of the same
+// seed, the same split: CrossPredict relies on that to read one deep tree as every
+// shallower one.
+func nodeKey(parent uint64, side uint64) uint64 {
+	return splitmix64(parent*2 + side)
+}
+
+func splitmix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
 // bestSplit scans the candidate features of the node [lo, hi) and returns the feature,
 // the first position of the right child in that feature's order, and the threshold.
-func (b *builder) bestSplit(lo, hi int, sw, swy float64) (feat, pos int, thr float64, ok bool) {
+//
+// Candidates are visited in a random order drawn from key, even when every feature is
+// tried, as sklearn's BestSplitter does: only a strictly better split replaces the best
+// so far, so when two features separate the node's rows identically (common on the
+// lattice-like attention tables) the first visited wins, and a forest splits on either
+// feature about equally often instead of always on feature 0. Where the two features
+// disagree between measured points, that is what makes the forest interpolate.
+func (b *builder) bestSplit(lo, hi int, sw, swy float64, key uint64) (feat, pos int, thr float64, ok bool) {
 	nf := len(b.idx)
 	for i := range b.feats {
 		b.feats[i] = i
 	}
 	best := math.Inf(-1)
 	tried := 0
+	state := key
 	for k := 0; k < nf && tried < b.p.maxFeatures; k++ {
-		f := k
-		if b.p.maxFeatures < nf {
-			// Fisher–Yates draw of the next candidate; constant features do not count
-			// towards maxFeatures, as in sklearn.
-			j := k + b.rng.IntN(nf-k)
+		// Fisher–Yates draw of the next candidate; constant features do not count
+		// towards maxFeatures, as in sklearn.
+		if nf-k > 1 {
+			state = splitmix64(state)
+			hi64, _ := bits.Mul64(state, uint64(nf-k))
+			j := k + int(hi64)
 			b.feats[k], b.feats[j] = b.feats[j], b.feats[k]
-			f = b.feats[k]
 		}
+		f := b.feats[k]
 		col := b.m.cols[f]
 		ord := b.idx[f]
 		if col[ord[lo]] >= col[ord[hi-1]] {
