@@ -21,6 +21,26 @@ func jsonFiles(t testing.TB, dir string) []string {
 	return files
 }
 
+// importEach imports every *.json file of dir, each in a subtest named after the file,
+// and hands the model to check; a folder without one fails the test.
+func importEach(t *testing.T, dir string, check func(t *testing.T, base string, m *Model)) {
+	t.Helper()
+	files := jsonFiles(t, dir)
+	if len(files) == 0 {
+		t.Fatalf("no JSON files in %s", dir)
+	}
+	for _, path := range files {
+		base := filepath.Base(path)
+		t.Run(base, func(t *testing.T) {
+			m, err := ImportHF(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, base, m)
+		})
+	}
+}
+
 // TestImportHFConfigs imports every vidur-alibabacloud config.json and compares its shape with
 // the built-in entry of the same model. The FP8 Qwen3-235B file is a qwen2_moe re-export with
 // another (unused) dense intermediate size and context length: same network.
@@ -36,30 +56,19 @@ func TestImportHFConfigs(t *testing.T) {
 		"qwen3-next-80B-A3B_Instruct_FP8_config.json": "qwen3-next-80B",
 		"qwen3-next-80B-A3B_config.json":              "qwen3-next-80B",
 	}
-	files := jsonFiles(t, dir)
-	if len(files) == 0 {
-		t.Fatalf("no JSON files in %s", dir)
-	}
-	for _, path := range files {
-		base := filepath.Base(path)
-		t.Run(base, func(t *testing.T) {
-			got, err := ImportHF(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			name, ok := builtin[base]
-			if !ok {
-				t.Fatalf("%s has no built-in counterpart listed in this test", base)
-			}
-			want := mustModel(t, name)
-			if diff := got.ArchitectureDiff(want); len(diff) > 0 {
-				t.Errorf("imported vs built-in %s:\n  %s", want.Name, strings.Join(diff, "\n  "))
-			}
-			if got.TotalParams() != want.TotalParams() && got.IntermediateSize == want.IntermediateSize {
-				t.Errorf("total params %d vs built-in %d", got.TotalParams(), want.TotalParams())
-			}
-		})
-	}
+	importEach(t, dir, func(t *testing.T, base string, got *Model) {
+		name, ok := builtin[base]
+		if !ok {
+			t.Fatalf("%s has no built-in counterpart listed in this test", base)
+		}
+		want := mustModel(t, name)
+		if diff := got.ArchitectureDiff(want); len(diff) > 0 {
+			t.Errorf("imported vs built-in %s:\n  %s", want.Name, strings.Join(diff, "\n  "))
+		}
+		if got.TotalParams() != want.TotalParams() && got.IntermediateSize == want.IntermediateSize {
+			t.Errorf("total params %d vs built-in %d", got.TotalParams(), want.TotalParams())
+		}
+	})
 }
 
 // TestImportFrontierConfigs imports every model description Frontier ships: real configs,
@@ -96,37 +105,26 @@ func TestImportFrontierConfigs(t *testing.T) {
 		"step-moe-noquant.json":                        {layers: 61, moeLayers: 56, experts: 48, weight: "bf16"},
 		"step-moe.json":                                {layers: 61, moeLayers: 56, experts: 48, weight: "fp8"},
 	}
-	files := jsonFiles(t, dir)
-	if len(files) == 0 {
-		t.Fatalf("no JSON files in %s", dir)
-	}
-	for _, path := range files {
-		base := filepath.Base(path)
-		t.Run(base, func(t *testing.T) {
-			m, err := ImportHF(path)
-			if err != nil {
-				t.Fatal(err)
+	importEach(t, dir, func(t *testing.T, base string, m *Model) {
+		w, ok := cases[base]
+		if !ok {
+			t.Fatalf("%s imports but has no expectations in this test", base)
+		}
+		experts := 0
+		if m.IsMoE() {
+			experts = m.MoE.NumRoutedExperts
+		}
+		if m.NumLayers != w.layers || m.NumMoELayers() != w.moeLayers || experts != w.experts || m.WeightDtype != w.weight {
+			t.Errorf("got layers %d, MoE layers %d, experts %d, weights %s; want %d, %d, %d, %s",
+				m.NumLayers, m.NumMoELayers(), experts, m.WeightDtype, w.layers, w.moeLayers, w.experts, w.weight)
+		}
+		if w.builtin != "" {
+			if diff := m.ArchitectureDiff(mustModel(t, w.builtin)); len(diff) > 0 {
+				t.Errorf("vs built-in %s:\n  %s", w.builtin, strings.Join(diff, "\n  "))
 			}
-			w, ok := cases[base]
-			if !ok {
-				t.Fatalf("%s imports but has no expectations in this test", base)
-			}
-			experts := 0
-			if m.IsMoE() {
-				experts = m.MoE.NumRoutedExperts
-			}
-			if m.NumLayers != w.layers || m.NumMoELayers() != w.moeLayers || experts != w.experts || m.WeightDtype != w.weight {
-				t.Errorf("got layers %d, MoE layers %d, experts %d, weights %s; want %d, %d, %d, %s",
-					m.NumLayers, m.NumMoELayers(), experts, m.WeightDtype, w.layers, w.moeLayers, w.experts, w.weight)
-			}
-			if w.builtin != "" {
-				if diff := m.ArchitectureDiff(mustModel(t, w.builtin)); len(diff) > 0 {
-					t.Errorf("vs built-in %s:\n  %s", w.builtin, strings.Join(diff, "\n  "))
-				}
-			}
-			t.Logf("%s: %s, total %d, activated %d, KV %d B/token (bf16)", base, m.Name, m.TotalParams(), m.ActivatedParams(), m.KVBytesPerToken(2))
-		})
-	}
+		}
+		t.Logf("%s: %s, total %d, activated %d, KV %d B/token (bf16)", base, m.Name, m.TotalParams(), m.ActivatedParams(), m.KVBytesPerToken(2))
+	})
 }
 
 // TestImportHFShapes checks the family-specific readings on small inline configs.
@@ -224,16 +222,8 @@ func TestImportHFErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeFile(t, "bad.json", tt.json)
-			_, err := ImportHF(path)
-			if err == nil {
-				t.Fatal("ImportHF succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			_, err := ImportHF(writeFile(t, "bad.json", tt.json))
+			wantError(t, "ImportHF", err, tt.want...)
 		})
 	}
 	if _, err := ImportHF(filepath.Join(t.TempDir(), "none.json")); err == nil || !strings.Contains(err.Error(), "none.json") {

@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/llmsim/llmsim/internal/suggest"
 )
 
 //go:embed models.yaml gpus.yaml nodes.yaml
@@ -362,9 +364,9 @@ func closeMatches(name string, canonical []string, candidates [][]string, limit 
 		best := -1
 		for _, n := range names {
 			ln := strings.ToLower(n)
-			d := editDistance(want, ln)
+			d := suggest.Distance(want, ln)
 			if _, base, ok := strings.Cut(ln, "/"); ok {
-				d = min(d, editDistance(want, base))
+				d = min(d, suggest.Distance(want, base))
 			}
 			if want != "" && (strings.Contains(ln, want) || strings.Contains(want, ln)) {
 				d = min(d, 1)
@@ -386,27 +388,6 @@ func closeMatches(name string, canonical []string, candidates [][]string, limit 
 		out = append(out, h.name)
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // Validate checks that g has the figures the simulator divides by.

@@ -105,18 +105,26 @@ func TestUnknownNames(t *testing.T) {
 		{func() error { _, err := c.Node("h100-dgx"); return err }, []string{`unknown node "h100-dgx"`, "did you mean h100_dgx"}},
 	}
 	for _, tt := range tests {
-		err := tt.lookup()
-		if err == nil {
-			t.Fatal("lookup of an unknown name succeeded")
-		}
-		for _, w := range tt.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("error %q does not contain %q", err, w)
-			}
+		wantError(t, "lookup of an unknown name", tt.lookup(), tt.want...)
+	}
+}
+
+// wantError fails t unless err is an error whose message contains every one of want;
+// call names what should have failed.
+func wantError(t *testing.T, call string, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal(call + " succeeded")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
 		}
 	}
 }
 
+// writeFile writes body to a file called name in a fresh temporary folder and returns
+// its path.
 func writeFile(t *testing.T, name, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
@@ -224,14 +232,7 @@ func TestLoadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Load(writeFile(t, tt.name, tt.body))
-			if err == nil {
-				t.Fatal("Load succeeded")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			wantError(t, "Load", err, tt.want...)
 		})
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {

@@ -54,15 +54,7 @@ func (m *Model) IsFullAttentionLayer(i int) bool {
 }
 
 // NumFullAttentionLayers counts the layers that hold a KV cache.
-func (m *Model) NumFullAttentionLayers() int {
-	n := 0
-	for i := range m.NumLayers {
-		if m.IsFullAttentionLayer(i) {
-			n++
-		}
-	}
-	return n
-}
+func (m *Model) NumFullAttentionLayers() int { return m.countLayers(m.IsFullAttentionLayer) }
 
 // NumLinearAttentionLayers counts the Gated DeltaNet layers of a hybrid model.
 func (m *Model) NumLinearAttentionLayers() int { return m.NumLayers - m.NumFullAttentionLayers() }
@@ -89,10 +81,13 @@ func (m *Model) IsMoELayer(i int) bool {
 }
 
 // NumMoELayers counts the layers with routed experts.
-func (m *Model) NumMoELayers() int {
+func (m *Model) NumMoELayers() int { return m.countLayers(m.IsMoELayer) }
+
+// countLayers counts the layers i (0-based) for which is(i) holds.
+func (m *Model) countLayers(is func(i int) bool) int {
 	n := 0
 	for i := range m.NumLayers {
-		if m.IsMoELayer(i) {
+		if is(i) {
 			n++
 		}
 	}

@@ -3,7 +3,6 @@ package profile
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -86,19 +85,7 @@ func readAICBCommLog(src Source, opts Options) (Result, error) {
 		time: t.col("_elapsed_time"), algbw: t.col("algbw"), busbw: t.col("busbw"), count: t.col("count"),
 	}
 	skip := skipper{res: &res, lenient: opts.Lenient}
-	for {
-		if !t.next() {
-			if e := t.err(); e != nil {
-				if err := skip.bad(shiftLine(e, offset)); err != nil {
-					return Result{}, err
-				}
-				res.RowsRead++
-				t.e = nil
-				continue
-			}
-			break
-		}
-		res.RowsRead++
+	for t.nextRecord(skip, offset) {
 		row, reason, err := aicbCommRow(t, src, c)
 		line := t.line + offset
 		switch {
@@ -112,6 +99,9 @@ func readAICBCommLog(src Source, opts Options) (Result, error) {
 			row.Line = int64(line)
 			res.Rows = append(res.Rows, row)
 		}
+	}
+	if err := t.err(); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }
@@ -260,19 +250,7 @@ func readAICBLayerTable(src Source, opts Options) (Result, error) {
 		model = keys.model
 	}
 	skip := skipper{res: &res, lenient: opts.Lenient}
-	for {
-		if !t.next() {
-			if e := t.err(); e != nil {
-				if err := skip.bad(e); err != nil {
-					return Result{}, err
-				}
-				res.RowsRead++
-				t.e = nil
-				continue
-			}
-			break
-		}
-		res.RowsRead++
+	for t.nextRecord(skip, 0) {
 		row, err := func() (Row, error) {
 			id, ok, err := t.int(cID)
 			if err == nil && (!ok || id < 0) {
@@ -331,6 +309,9 @@ func readAICBLayerTable(src Source, opts Options) (Result, error) {
 			continue
 		}
 		res.Rows = append(res.Rows, row)
+	}
+	if err := t.err(); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }
@@ -435,15 +416,3 @@ func kvExtra(kv ...string) string {
 }
 
 var extraEscaper = strings.NewReplacer(";", "_", "=", "_")
-
-// shiftLine moves the line of an *InputError down by n lines (for a reader that
-// consumed lines before handing the rest to a csvTable).
-func shiftLine(err error, n int) error {
-	var ie *InputError
-	if n == 0 || !errors.As(err, &ie) || ie.Line == 0 {
-		return err
-	}
-	c := *ie
-	c.Line += n
-	return &c
-}

@@ -135,6 +135,40 @@ func (t *csvTable) next() bool {
 	return true
 }
 
+// nextRecord is next for a reader that honours Options.Lenient. It counts every
+// record it passes in skip's Result.RowsRead, well-formed or not, and hands a record
+// that next rejects (a stray quote, a wrong field count), its line moved down by
+// lineShift, to skip: strict mode stops there, with err reporting the error;
+// lenient mode records the skip and reads on, since encoding/csv resumes at the
+// following record. Like next, it returns false at the end of the file.
+func (t *csvTable) nextRecord(skip skipper, lineShift int) bool {
+	for !t.next() {
+		if t.e == nil {
+			return false
+		}
+		if err := skip.bad(shiftLine(t.e, lineShift)); err != nil {
+			t.e = err
+			return false
+		}
+		skip.res.RowsRead++
+		t.e = nil
+	}
+	skip.res.RowsRead++
+	return true
+}
+
+// shiftLine moves the line of an *InputError down by n lines (for a reader that
+// consumed lines before handing the rest to a csvTable).
+func shiftLine(err error, n int) error {
+	var ie *InputError
+	if n == 0 || !errors.As(err, &ie) || ie.Line == 0 {
+		return err
+	}
+	c := *ie
+	c.Line += n
+	return &c
+}
+
 // err returns the first error met by next, or nil at a clean end of file.
 func (t *csvTable) err() error { return t.e }
 

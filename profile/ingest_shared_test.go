@@ -83,7 +83,7 @@ func TestIngestSharedData(t *testing.T) {
 		t.Helper()
 		for _, r := range ds.Rows {
 			if strings.HasSuffix(r.Source, src) && r.Operator == op && match(r) {
-				if got := field(r); !approx(got, want) {
+				if got := field(r); !near(got, want) {
 					t.Errorf("%s %s: got %v, want %v", src, op, got, want)
 				}
 				return
@@ -94,12 +94,4 @@ func TestIngestSharedData(t *testing.T) {
 	median := func(r Row) float64 { return r.MedianMS }
 	check("vidur/profiling/compute/a100/meta-llama/Llama-2-7b-hf/mlp.csv", "mlp_up_proj",
 		func(r Row) bool { return r.Line == 2 }, 3.3655, median)
-}
-
-func approx(a, b float64) bool {
-	d := a - b
-	if d < 0 {
-		d = -d
-	}
-	return d <= 1e-9*max(1, b)
 }

@@ -61,6 +61,8 @@ type InputError struct {
 	Msg    string // what was found and what was expected
 }
 
+// Error formats e as "profile: file:line: column c: msg", leaving out an unknown line
+// or column.
 func (e *InputError) Error() string {
 	s := "profile: " + e.File
 	if e.Line > 0 {

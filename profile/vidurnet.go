@@ -76,19 +76,7 @@ func readVidurCollective(src Source, opts Options) (Result, error) {
 	cColl, cMaxDevices := t.col("collective"), t.col("max_devices_per_node")
 
 	skip := skipper{res: &res, lenient: opts.Lenient}
-	for {
-		if !t.next() {
-			if e := t.err(); e != nil {
-				if err := skip.bad(e); err != nil {
-					return Result{}, err
-				}
-				res.RowsRead++
-				t.e = nil // lenient: encoding/csv resumes at the next record
-				continue
-			}
-			break
-		}
-		res.RowsRead++
+	for t.nextRecord(skip, 0) {
 		row, reason, ierr := vidurCollectiveRow(t, src, coll, cMedian, cMean, cMin, cMax, cStd, cWorkers, cSize, cDevices, cColl, cMaxDevices)
 		switch {
 		case ierr != nil:
@@ -100,6 +88,9 @@ func readVidurCollective(src Source, opts Options) (Result, error) {
 		default:
 			res.Rows = append(res.Rows, row)
 		}
+	}
+	if err := t.err(); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }

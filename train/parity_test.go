@@ -1,11 +1,8 @@
 package train
 
 import (
-	"encoding/csv"
 	"math"
-	"os"
 	"slices"
-	"strconv"
 	"testing"
 
 	"github.com/llmsim/llmsim/internal/shareddata"
@@ -26,29 +23,14 @@ type sklearnRef struct {
 
 func readSklearnRef(tb testing.TB) map[string]sklearnRef {
 	tb.Helper()
-	f, err := os.Open(sklearnResults)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	parse := func(s string) float64 {
-		if s == "" {
-			return math.NaN()
-		}
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			tb.Fatalf("%s: %q is not a number", sklearnResults, s)
-		}
-		return v
-	}
+	col, recs := readCSV(tb, sklearnResults)
 	out := map[string]sklearnRef{}
-	for _, r := range recs[1:] { // operator,rows,sklearn_rf_mape,best_params,interp_mape,...
-		n, _ := strconv.Atoi(r[1])
-		out[r[0]] = sklearnRef{rows: n, forest: parse(r[2]), interp: parse(r[4])}
+	for _, r := range recs { // operator,rows,sklearn_rf_mape,best_params,interp_mape,...
+		out[r[col["operator"]]] = sklearnRef{
+			rows:   int(num(tb, r[col["rows"]])),
+			forest: num(tb, r[col["sklearn_rf_mape"]]),
+			interp: num(tb, r[col["interp_mape"]]),
+		}
 	}
 	return out
 }

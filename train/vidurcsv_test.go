@@ -23,6 +23,8 @@ var llama2_7b = catalog.Model{
 	PostAttnNorm: true, VocabSize: 32768, MaxPositionEmbeddings: 4096, Attention: catalog.MHA,
 }
 
+// readCSV reads a whole CSV file: its header as column name → position, and the
+// records after it.
 func readCSV(tb testing.TB, path string) (map[string]int, [][]string) {
 	tb.Helper()
 	f, err := os.Open(path)
@@ -41,7 +43,9 @@ func readCSV(tb testing.TB, path string) (map[string]int, [][]string) {
 	return col, recs[1:]
 }
 
+// num parses a CSV cell as a float; an empty cell (pandas' NaN) is NaN.
 func num(tb testing.TB, s string) float64 {
+	tb.Helper()
 	if s == "" {
 		return math.NaN()
 	}

@@ -1,4 +1,3 @@
-// Command llmsim profiles, trains and simulates LLM serving clusters; see the README.
 package main
 
 import (

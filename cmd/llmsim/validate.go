@@ -8,6 +8,8 @@ import (
 	"github.com/llmsim/llmsim/simulate/vidurcase"
 )
 
+// newValidateCmd is `llmsim validate`: Vidur reference cases rerun and compared, metric by
+// metric, with Vidur's own outputs.
 func newValidateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate CASE_DIR...",

@@ -10,6 +10,7 @@ import (
 // version is set at link time (-ldflags "-X main.version=..."); "dev" otherwise.
 var version = "dev"
 
+// newVersionCmd is `llmsim version`.
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

@@ -1,6 +1,3 @@
-// Package shareddata locates the project's shared real-data folder (../shared/data from the
-// repository root) for tests and benchmarks, which skip when it is absent so that a fresh
-// clone still passes its tests.
 package shareddata
 
 import (

@@ -38,6 +38,7 @@ const (
 	KindBoolList
 )
 
+// String names the kind as help and error messages write it.
 func (k Kind) String() string {
 	return [...]string{"string", "int", "int64", "float", "bool", "int list", "bool list"}[k]
 }
