@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/llmsim/llmsim/catalog"
+	"github.com/llmsim/llmsim/predictor"
+	"github.com/llmsim/llmsim/profile"
+	"github.com/llmsim/llmsim/simulate"
+	"github.com/llmsim/llmsim/simulate/config"
+)
+
+// loadBackendTables loads the prediction tables of the experiment's execution-time
+// backend (--random_forrest_execution_time_predictor_config_backend) and returns them
+// per replica shape, for disaggregated pools of another TP or PP (predictor/backend.go
+// and docs/comm.md say what each backend reads).
+func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string) (simulate.PoolTables, *predictor.Tables, string, error) {
+	pc := cfg.ExecutionTimePredictor
+	rc := cfg.Cluster.Replica
+	model, err := cat.Model(rc.ModelName)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	gpusPerNode := 0
+	if node, err := cat.Node(rc.NetworkDevice); err == nil {
+		gpusPerNode = node.GPUsPerNode
+	}
+	fork := cfg.Compat == config.CompatVidurAlibabaCloud
+	gbps := predictor.GbpsBytes
+	if fork {
+		gbps = predictor.GbpsBytesAlibabaCloud
+	}
+	analytical := &predictor.AnalyticalComm{IntraNode: rc.NVLinkBandwidth * gbps, InterNode: rc.RDMABandwidth * gbps, SimAISmallMessages: fork}
+	setupFor := func(tp, pp int) predictor.CommSetup {
+		return predictor.CommSetup{HiddenSize: model.HiddenSize, TensorParallel: tp, PipelineStages: pp, GPUsPerNode: gpusPerNode}
+	}
+
+	if pc.Backend == predictor.BackendAICB {
+		name := predictor.AICBModelName(model.Family)
+		if name == "" {
+			return nil, nil, "", fmt.Errorf("simulate: the aicb backend has layer tables for DeepSeek-671B, Qwen3-Moe-235B and Qwen3-Next-80B only, not %s; use --random_forrest_execution_time_predictor_config_backend vidur or simai_analytical", model.Name)
+		}
+		dir := filepath.Join(pc.SimAIDir, "aicb", "results", "workload")
+		limits := simulate.PredictorLimits(cfg)
+		pools := func(tp, pp int) (*predictor.Tables, error) {
+			// vidur-alibabacloud: a phase's world size is TP·PP·its replicas, and EP = world
+			// size. One table set serves both pools here, sized by the prefill pool
+			// (docs/comm.md).
+			n, _ := cfg.Cluster.PDSplit()
+			ws := tp * pp * n
+			m, err := predictor.LoadAICB(dir, predictor.AICBKey{Model: name, WorldSize: ws, TP: tp, PP: pp, EP: ws})
+			if err != nil {
+				return nil, fmt.Errorf("simulate: %w", err)
+			}
+			m.Comm, m.GPUsPerNode = analytical, gpusPerNode
+			m.ForkUnits, m.ForkRDMABytesPerSecond = fork, rc.RDMABandwidth*gbps
+			m.ForceBS1 = pc.AICBForceBS1
+			return predictor.AICBTables(m, analytical, setupFor(tp, pp), limits)
+		}
+		t, err := pools(rc.TensorParallelSize, rc.NumPipelineStages)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return pools, t, "", nil
+	}
+
+	base, id, err := loadPredictorTables(cfg, cat, modelsRoot)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var comm predictor.CommModel
+	switch pc.Backend {
+	case predictor.BackendSimAIAnalytical:
+		comm = analytical
+		if f := pc.SimAIBusBWFile; f != "" {
+			r, err := os.Open(f)
+			if err != nil {
+				return nil, nil, "", fmt.Errorf("simulate: --random_forrest_execution_time_predictor_config_simai_busbw_file: %w", err)
+			}
+			b, err := profile.ParseBusBWYAML(r, f)
+			r.Close()
+			if err != nil {
+				return nil, nil, "", err
+			}
+			analytical.BusBW = b
+		}
+	case predictor.BackendSimAISimulation:
+		if comm, err = predictor.LoadSimAIResults(pc.SimAIDir); err != nil {
+			return nil, nil, "", fmt.Errorf("simulate: %w", err)
+		}
+	}
+	pools := simulate.SameTables(cfg, base)
+	if comm == nil {
+		return pools, base, id, nil
+	}
+	withComm := func(tp, pp int) (*predictor.Tables, error) {
+		t, err := pools(tp, pp)
+		if err != nil {
+			return nil, err
+		}
+		t, _, err = predictor.WithComm(t, comm, setupFor(tp, pp))
+		return t, err
+	}
+	t, err := withComm(rc.TensorParallelSize, rc.NumPipelineStages)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return withComm, t, id, nil
+}
