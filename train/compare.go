@@ -56,7 +56,7 @@ func Compare(rows []profile.Row, m catalog.Model, opt CompareOptions) ([]Compare
 	var out []CompareRow
 	for _, spec := range Operators(m) {
 		t, err := selectRows(rows, spec, m, opt.Selection)
-		if errors.Is(err, ErrNoRows) {
+		if errors.Is(err, ErrNoRows) || !spec.Required && errors.Is(err, ErrFilteredOut) {
 			continue
 		}
 		if err != nil {

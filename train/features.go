@@ -160,6 +160,11 @@ func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection)
 	if len(cand) == 0 {
 		return nil, fmt.Errorf("train: %s: %w for this operator in the dataset", spec.Op, ErrNoRows)
 	}
+	if slices.ContainsFunc(cand, func(r *profile.Row) bool { return !r.Synthetic && r.GPU == sel.GPU }) {
+		// A measured dataset trained together with profile synth's: the roofline only
+		// fills the operators the measurements of this GPU lack.
+		cand = slices.DeleteFunc(cand, func(r *profile.Row) bool { return r.Synthetic })
+	}
 	var filters []keyFilter
 	tp := int64(sel.TP)
 	switch spec.class {
@@ -265,11 +270,6 @@ func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection)
 			}
 		}
 		cand = kept
-	}
-	if measured := slices.DeleteFunc(slices.Clone(cand), func(r *profile.Row) bool { return r.Synthetic }); len(measured) > 0 {
-		// A measured dataset trained together with profile synth's: the roofline only
-		// fills the operators the measurements lack.
-		cand = measured
 	}
 	t := &table{synthetic: true}
 	for _, r := range cand {

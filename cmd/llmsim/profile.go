@@ -122,6 +122,7 @@ synthetic and the manifest records every setting.`,
 	f.StringVar(&model, "model", "", "catalog model name or alias")
 	f.StringVar(&out, "out", "", "dataset directory to write (replaced atomically)")
 	f.IntSliceVar(&p.TP, "tp", p.TP, "tensor-parallel degrees")
+	f.IntSliceVar(&p.EP, "ep", nil, "expert-parallel degrees of the MoE operators (default: powers of two up to 64 that divide the routed experts)")
 	f.StringVar(&p.Dtype, "dtype", "", "precision (default: the model's weight dtype)")
 	f.Float64Var(&p.PeakTFLOPS, "peak-tflops", 0, "dense peak TFLOPS (default: the catalog figure for the dtype)")
 	f.Float64Var(&p.HBMGBps, "hbm-gbps", 0, "memory bandwidth, GB/s (default: the catalog figure)")
