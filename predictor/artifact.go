@@ -22,6 +22,12 @@ type CommSetup struct {
 	TensorParallel int // all-reduce group size; 1: no all-reduce
 	PipelineStages int // > 1: send/recv between stages
 	GPUsPerNode    int // GPUs per node, to tell single-node groups from multi-node ones
+	// Fallback times the collectives the artifact holds no grid for (a roofline artifact
+	// has none); nil makes a missing all_reduce or send_recv grid an error.
+	Fallback CommModel
+	// NoDenseMLP says that every layer of the model is MoE, so the artifact may lack the
+	// dense mlp_* operators (they are then never looked up).
+	NoDenseMLP bool
 }
 
 // FromGrids resamples an artifact's grids onto the dense lattices the predictor reads
@@ -47,6 +53,11 @@ func FromGrids(src GridSource, source string, limits Limits, comm CommSetup) (*T
 		switch op {
 		case AllReduce, SendRecv:
 			continue
+		case MLPUpProj, MLPDownProj, MLPAct:
+			if comm.NoDenseMLP && !has(name) {
+				t.Token[op] = make([]float64, 2)
+				continue
+			}
 		case AttnKVCacheSave:
 			if !has(name) {
 				// Profiles without a KV-cache-save column make Vidur learn zeros.
@@ -63,6 +74,18 @@ func FromGrids(src GridSource, source string, limits Limits, comm CommSetup) (*T
 		}
 	}
 	collective := func(op TokenOp, group, ranksPerNode int) error {
+		if !has(op.String()) && comm.Fallback != nil {
+			c, kind := CollAllReduce, GroupTP
+			if op == SendRecv {
+				c, kind = CollSendRecv, GroupPP
+			}
+			tab, _, err := commTokenTable(comm.Fallback, c, Group{Kind: kind, Size: group, RanksPerNode: ranksPerNode}, comm.HiddenSize, limits.MaxTokens)
+			if err != nil {
+				return fmt.Errorf("predictor: %s: %w", source, err)
+			}
+			t.Token[op] = tab
+			return nil
+		}
 		g, err := load(op.String())
 		if err != nil {
 			return err

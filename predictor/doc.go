@@ -12,7 +12,17 @@
 //     stage time term by term in Vidur's order, so that the same tables give the same
 //     float64 as Vidur.
 //   - vidurcsv.go: the table backend, reading Vidur's own prediction-cache CSVs.
+//   - moe.go: Arch, the pricing of MoE layers (router, dispatch/combine over the EP
+//     group, grouped GEMMs on the most loaded rank, shared experts), MLA and Gated
+//     DeltaNet layers, with attention data parallelism.
 //   - artifact.go: the artifact backend, resampling a train artifact's grids onto the
 //     same lattices (collectives are looked up by message bytes, TP group and ranks per
 //     node).
+//   - comm.go: CommModel, the one interface every collective time goes through
+//     (collective, bytes, group), and P2PLink; comm_profiled.go (ProfiledComm: measured
+//     collectives, log-log interpolation) and comm_analytical.go (AnalyticalComm: SimAI's
+//     α + factor·bytes/busbw); comm_eval.go scores the profiled model on held-out sizes.
+//   - backend.go, backend_aicb.go: the execution-time backends vidur, simai_analytical,
+//     simai_simulation (SimAI's EndToEnd.csv results) and aicb (AICB layer tables);
+//     docs/comm.md.
 package predictor

@@ -26,6 +26,12 @@ type Config struct {
 	// Strict makes a key outside the grid limits an error, as Vidur's KeyError. When
 	// false such keys are clamped to the grid's edge and counted in Predictor.Clamped.
 	Strict bool
+	// Arch, when set, prices MoE, MLA and hybrid-attention models layer kind by layer
+	// kind (moe.go); nil keeps Vidur's dense assembly.
+	Arch *Arch
+	// AICB, when set, prices batches from AICB's per-layer tables (the aicb backend,
+	// backend_aicb.go) instead of the operator tables.
+	AICB *AICBModel
 }
 
 // VidurBatchingOverheads returns the attention batching overhead fractions Vidur
@@ -50,6 +56,10 @@ type Shape struct {
 	PrefillCount   int
 	PrefillKV      int
 	PrefillChunkSq int
+	// Ranks splits the batch over attention data-parallel ranks (Arch.DP > 1): entry i
+	// aggregates the requests rank i serves. The fields above still describe the whole
+	// batch, which the experts see.
+	Ranks []Shape
 }
 
 // AddDecode adds a decode request with kv processed tokens.
@@ -73,7 +83,8 @@ func (s *Shape) AddPrefill(kv, c, granularity int) {
 func ceilTo(x, step int) int { return (x + step - 1) / step * step }
 
 // Times is a batch's predicted execution time on one pipeline stage, in seconds, with
-// its split by kind of work. Total = Attention + MLP + Comm + Other up to rounding.
+// its split by kind of work. Total = Attention + MLP + Comm + Other up to rounding;
+// MoE and Dispatch are parts of MLP and Comm.
 type Times struct {
 	Total float64 // what the stage is busy for (BatchStage.execution_time)
 	Model float64 // Total without CPU overheads (BatchStage.model_execution_time)
@@ -82,6 +93,9 @@ type Times struct {
 	MLP       float64 // up, down projections and activation
 	Comm      float64 // TP all-reduces and PP send/recv
 	Other     float64 // norms, residual adds, CPU overheads
+
+	MoE      float64 // the MoE share of MLP: router, permutation, routed and shared experts
+	Dispatch float64 // the EP share of Comm: token dispatch and combine all-to-alls
 }
 
 // Predictor turns batch shapes into stage times by table lookups. It is not safe for
@@ -102,11 +116,19 @@ func New(t *Tables, cfg Config) (*Predictor, error) {
 	if cfg.LayersPerStage <= 0 || cfg.NumStages <= 0 || cfg.TensorParallel <= 0 {
 		return nil, fmt.Errorf("predictor: layers per stage %d, stages %d and TP %d must be positive", cfg.LayersPerStage, cfg.NumStages, cfg.TensorParallel)
 	}
+	if cfg.AICB == nil {
+		cfg.AICB = t.AICB
+	}
 	if cfg.TensorParallel > 1 && t.Token[AllReduce] == nil {
 		return nil, fmt.Errorf("predictor: %s: TP %d needs an all_reduce table", t.Source, cfg.TensorParallel)
 	}
 	if cfg.NumStages > 1 && t.Token[SendRecv] == nil {
 		return nil, fmt.Errorf("predictor: %s: %d pipeline stages need a send_recv table", t.Source, cfg.NumStages)
+	}
+	if cfg.Arch != nil {
+		if err := cfg.Arch.validate(t); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.CPUOverheads {
 		for op := CPUOp(0); op < numCPUOps; op++ {
@@ -217,6 +239,12 @@ func (p *Predictor) prefill(s *Shape) (float64, error) {
 // operations follow Vidur's ExecutionTime term by term and in the same order, so the
 // table backend reproduces Vidur's times bit for bit.
 func (p *Predictor) Predict(s *Shape) (last, inner Times, err error) {
+	if p.cfg.AICB != nil {
+		return p.predictAICB(s)
+	}
+	if p.cfg.Arch != nil {
+		return p.predictArch(s)
+	}
 	t8 := ceilTo(s.NumTokens, 8)
 	var v [numTokenOps]float64
 	for op := TokenOp(0); op < numTokenOps; op++ {

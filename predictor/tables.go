@@ -95,8 +95,14 @@ type Tables struct {
 	PrefillKVRows int
 	PrefillChunks int
 	Limits        Limits
+	// AICB, when set, makes predictors over these tables price batches from AICB's layer
+	// tables (the aicb backend); the token tables then serve only the collectives.
+	AICB *AICBModel
 	// Source says where the tables came from (a folder of Vidur CSVs or an artifact id).
 	Source string
+	// Arch holds the expert, shared-expert and linear-attention tables of a MoE or hybrid
+	// model (LoadArchTables); nil for dense models and Vidur's CSVs.
+	Arch *ArchTables
 }
 
 // Limits are the largest lookup keys a prediction grid covers. Vidur builds its grids

@@ -21,7 +21,13 @@
 //     recycle them so memory follows the requests in flight, not the total.
 //   - replica.go: a replica's waiting queue, KV-block accounting and pipeline stages;
 //     sched_*.go: one file per replica scheduler; global.go: round_robin, random, lor.
+//   - pd.go, pd_config.go, sched_splitwise.go: prefill–decode disaggregation (the
+//     split_wise schedulers): prefill and decode pools of their own shape, placement,
+//     and the KV-cache transfer over a FIFO prefill NIC (docs/pd.md).
 //   - memory.go: the memory planner (weights vs KV cache, KV blocks per replica).
+//   - parallel.go: Layout, how TP, attention DP, EP and PP share a replica's GPUs;
+//     parallel_config.go wires MoE, MLA and hybrid models (memory_moe.go plans their
+//     memory, routing.go draws expert loads); docs/moe.md explains the model.
 //
 // Vidur's known bugs are reproduced when Setup.VidurCompat is set and fixed otherwise;
 // docs/vidur-compat.md lists each one and its effect.

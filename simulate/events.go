@@ -11,6 +11,7 @@ const (
 	evStageSchedule                        // a stage starts the next queued batch if idle
 	evStageEnd                             // a stage finishes a batch
 	evBatchEnd                             // a batch leaves the last stage
+	evKVArrival                            // a KV cache reaches its decode replica (pd.go)
 )
 
 func (k eventKind) String() string {
@@ -27,6 +28,8 @@ func (k eventKind) String() string {
 		return "BatchStageEnd"
 	case evBatchEnd:
 		return "BatchEnd"
+	case evKVArrival:
+		return "KVArrival"
 	}
 	return "RequestArrival"
 }

@@ -29,20 +29,28 @@ func PredictorLimits(cfg *config.Config) predictor.Limits {
 
 // FromConfig resolves an experiment into a Setup: the model and GPU from cat, the
 // memory plan, the schedulers, and a predictor over tables. It fails before anything
-// is simulated when the model does not fit in GPU memory.
+// is simulated when the model does not fit in GPU memory. Every replica uses tables; a
+// disaggregated cluster whose pools have another TP needs FromConfigPools.
 func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tables) (Setup, error) {
+	return FromConfigPools(cfg, cat, SameTables(cfg, tables))
+}
+
+// FromConfigPools is FromConfig with prediction tables per replica shape, for
+// disaggregated clusters whose prefill and decode replicas differ (pd.go).
+func FromConfigPools(cfg *config.Config, cat *catalog.Catalog, poolTables PoolTables) (Setup, error) {
 	var s Setup
 	rc := cfg.Cluster.Replica
-	model, err := cat.Model(rc.ModelName)
+	tables, err := poolTables(rc.TensorParallelSize, rc.NumPipelineStages)
 	if err != nil {
-		return s, fmt.Errorf("simulate: %w", err)
+		return s, err
+	}
+	model, err := RunModel(cat, rc)
+	if err != nil {
+		return s, err
 	}
 	gpu, err := cat.GPU(rc.Device)
 	if err != nil {
 		return s, fmt.Errorf("simulate: %w", err)
-	}
-	if model.IsMoE() || model.MLA != nil || model.IsHybrid() {
-		return s, fmt.Errorf("simulate: model %s: mixture-of-experts, MLA and hybrid-attention models are not simulated yet; use a dense model", model.Name)
 	}
 	vidur := cfg.Compat == config.CompatVidur || cfg.Compat == config.CompatVidurAlibabaCloud
 	rs := cfg.Cluster.ReplicaScheduler
@@ -51,15 +59,28 @@ func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tabl
 		return s, fmt.Errorf("simulate: unknown replica scheduler %q", rs.Type)
 	}
 	maxTokens := cfg.RequestGenerator.MaxTokens()
-	mem, err := PlanMemory(MemoryInput{
-		Model:                model,
-		GPUMemoryGiB:         gpu.MemoryGB,
-		TensorParallel:       rc.TensorParallelSize,
-		PipelineStages:       rc.NumPipelineStages,
-		MaxRequestTokens:     maxTokens,
-		MemoryMarginFraction: rc.MemoryMarginFraction,
-		Vidur:                vidur,
-	})
+	var mem MemoryPlan
+	var layout Layout
+	var arch *predictor.Arch
+	if NeedsArch(model) {
+		if vidur {
+			return s, fmt.Errorf("simulate: model %s: Vidur has no MoE, MLA or hybrid-attention model to reproduce; drop --compat", model.Name)
+		}
+		mem, layout, arch, err = planArch(cfg, cat, model, gpu, tables, maxTokens)
+	} else {
+		layout, err = LayoutFromConfig(rc, model, cat)
+		if err == nil {
+			mem, err = PlanMemory(MemoryInput{
+				Model:                model,
+				GPUMemoryGiB:         gpu.MemoryGB,
+				TensorParallel:       rc.TensorParallelSize,
+				PipelineStages:       rc.NumPipelineStages,
+				MaxRequestTokens:     maxTokens,
+				MemoryMarginFraction: rc.MemoryMarginFraction,
+				Vidur:                vidur,
+			})
+		}
+	}
 	if err != nil {
 		return s, err
 	}
@@ -77,6 +98,7 @@ func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tabl
 		NCCLSkewOverheadPerDeviceMS: pc.NCCLCPUSkewOverheadPerDeviceMS,
 		CPUOverheads:                !pc.SkipCPUOverheadModeling,
 		Strict:                      vidur,
+		Arch:                        arch,
 	})
 	if err != nil {
 		return s, err
@@ -97,7 +119,7 @@ func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tabl
 		sched.MaxTokensInBatch = rs.LightLLM.MaxTokensInBatch
 		sched.MaxWaitingIters = rs.LightLLM.MaxWaitingIters
 	case config.SchedulerSplitWise:
-		return s, fmt.Errorf("simulate: the split_wise scheduler (prefill/decode disaggregation) is not simulated yet")
+		sched.MaxTokensInBatch = rs.SplitWise.MaxTokensInBatch
 	}
 	s = Setup{
 		NumReplicas:      cfg.Cluster.NumReplicas,
@@ -106,11 +128,17 @@ func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tabl
 		GlobalScheduler:  cfg.Cluster.GlobalScheduler.Type,
 		MaxRequestTokens: maxTokens,
 		Memory:           mem,
+		Layout:           layout,
 		Predictor:        pred,
 		PeakFLOPS:        gpu.BF16TFLOPS * math.Exp2(40),
 		TimeLimit:        cfg.TimeLimit,
 		Seed:             uint64(cfg.Seed),
 		VidurCompat:      vidur,
+	}
+	if rs.Type == config.SchedulerSplitWise {
+		if s.PD, err = pdFromConfig(cfg, model, gpu, poolTables); err != nil {
+			return s, err
+		}
 	}
 	if _, err := s.params(); err != nil {
 		return s, err

@@ -20,11 +20,12 @@ type globalScheduler struct {
 	counter int        // round_robin
 	rng     *rand.Rand // random
 	pending []int      // lor: scratch, waiting requests per replica
+	pd      *pdState   // split_wise
 }
 
 func newGlobalScheduler(kind string, rng *rand.Rand) (*globalScheduler, error) {
 	switch kind {
-	case GlobalRoundRobin, GlobalLOR:
+	case GlobalRoundRobin, GlobalLOR, GlobalSplitWise:
 	case GlobalRandom:
 		if rng == nil {
 			return nil, fmt.Errorf("simulate: the random global scheduler needs a random source")
@@ -65,6 +66,8 @@ func (g *globalScheduler) schedule(replicas []*replica, touched []bool) {
 				}
 			}
 			g.pending[id]++
+		case GlobalSplitWise:
+			id = g.pd.pickPrefill(q)
 		}
 		q.replica = id
 		replicas[id].queue.pushBack(q)

@@ -20,6 +20,12 @@ type MemoryPlan struct {
 	KVHeadsPerWorker      int
 	HeadDim               int
 	VidurKVAllLayersQuirk bool // KV counted over all layers instead of the stage's (Vidur)
+	// Set by PlanArchMemory (MoE, MLA and hybrid models): attention data-parallel groups
+	// per stage (MaxBatchSize counts the requests of all of them), routed experts per GPU
+	// per MoE layer, and the part of KVBytesPerRequest that is linear-attention state.
+	AttentionDP          int     `json:",omitempty"`
+	ExpertsPerDevice     int     `json:",omitempty"`
+	StateBytesPerRequest float64 `json:",omitempty"`
 }
 
 // MemoryInput is what the memory planner needs.

@@ -1,6 +1,10 @@
 package simulate
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/llmsim/llmsim/predictor"
+)
 
 // requestDeque is a FIFO of requests that can also take requests back at its front,
 // which Vidur does when it preempts (restarts) a running request.
@@ -102,6 +106,12 @@ type replica struct {
 	p      *schedParams
 	policy policy
 	sim    *Simulator
+
+	// Disaggregation (pd.go): the replica's role, and its pool's predictor and memory
+	// plan when they differ from the Setup's (nil otherwise).
+	role pdRole
+	pred *predictor.Predictor
+	mem  *MemoryPlan
 }
 
 // policy is a replica scheduler's batching rule.

@@ -30,6 +30,15 @@ type request struct {
 	computeTime, commTime                            float64
 	lastTokenAt, maxTBT                              float64
 	replica                                          int
+
+	// Disaggregation (pd.go): the request's two replicas, its KV transfer (bytes, time
+	// waiting for memory and the NIC, time on the wire, arrival) and the KV blocks its
+	// prefill replica holds until the transfer ends.
+	disaggregated                       bool
+	prefillReplica, decodeReplica       int
+	kvBytes                             int64
+	heldBlocks                          int
+	kvQueueing, kvTime, decodeArrivedAt float64
 }
 
 func (r *request) total() int { return r.p + r.d }

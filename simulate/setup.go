@@ -46,6 +46,11 @@ type Setup struct {
 	TimeLimit float64
 	// Seed seeds the random global scheduler.
 	Seed uint64
+	// Layout is how TP, attention DP, EP and PP share the replica's GPUs (parallel.go).
+	Layout Layout
+	// PD, when set, disaggregates prefill and decode (the split_wise schedulers): its
+	// pools' shapes replace NumStages, Memory and Predictor (see pd.go).
+	PD *PDSetup
 	// VidurCompat reproduces Vidur's behaviour where it differs from llmsim's (see
 	// docs/vidur-compat.md): FasterTransformer's memory leak.
 	VidurCompat bool
@@ -100,6 +105,16 @@ func (s *Setup) params() (*schedParams, error) {
 		if p.maxBatchSize <= 0 {
 			return nil, fmt.Errorf("simulate: %s: the memory plan allows no request per replica", sc.Kind)
 		}
+	case SchedulerSplitWise:
+		if sc.MaxTokensInBatch <= 0 {
+			return nil, fmt.Errorf("simulate: split_wise: max_tokens_in_batch %d must be positive", sc.MaxTokensInBatch)
+		}
+		if s.PD == nil && s.NumReplicas > 0 && s.GlobalScheduler != GlobalSplitWise {
+			return nil, fmt.Errorf("simulate: the split_wise replica scheduler needs the split_wise global scheduler and a prefill/decode split")
+		}
+		if p.maxBatchSize <= 0 {
+			return nil, fmt.Errorf("simulate: split_wise: the memory plan allows no request per replica")
+		}
 	case SchedulerLightLLM:
 		if sc.BlockSize != 1 {
 			return nil, fmt.Errorf("simulate: lightllm needs block_size 1 (one token per block), got %d", sc.BlockSize)
@@ -131,6 +146,8 @@ func (s *Setup) newPolicy() policy {
 		return &fasterTransformerPolicy{leak: s.VidurCompat}
 	case SchedulerLightLLM:
 		return &lightLLMPolicy{}
+	case SchedulerSplitWise:
+		return &splitwisePolicy{compat: s.PD != nil && s.PD.ForkCompat}
 	}
 	return nil
 }

@@ -52,6 +52,7 @@ type Simulator struct {
 	replicas []*replica
 	global   *globalScheduler
 	touched  []bool
+	pd       *pdState // prefill/decode disaggregation; nil when every replica is mixed
 
 	heap eventHeap
 	seq  uint64
@@ -67,6 +68,7 @@ type Simulator struct {
 	rec      Recorder
 	reqRec   metrics.RequestRecord
 	batchRec metrics.BatchRecord
+	batchIDs []int // RequestIDs of batchRec, reused
 
 	res      Result
 	restarts int
@@ -96,6 +98,11 @@ func New(setup Setup) (*Simulator, error) {
 			policy:    setup.newPolicy(),
 			sim:       s,
 		})
+	}
+	if setup.PD != nil {
+		if err := s.setupPD(); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -159,7 +166,7 @@ func (s *Simulator) finish() Result {
 	s.res.EndTime = s.now
 	s.res.Restarts = s.restarts
 	s.res.Batches = s.batches.nextID
-	s.res.ClampedLookups = s.pred.Clamped
+	s.res.ClampedLookups = s.clampedLookups()
 	drained := len(s.global.queue) == 0
 	for _, r := range s.replicas {
 		drained = drained && r.idle()
@@ -187,6 +194,8 @@ func (s *Simulator) handle(ev *event) error {
 		return s.stageEnd(s.replicas[ev.replica], int(ev.stage), ev.batch)
 	case evBatchEnd:
 		return s.batchEnd(s.replicas[ev.replica], ev.batch)
+	case evKVArrival:
+		s.kvArrival(int(ev.replica), ev.stage)
 	}
 	return nil
 }
@@ -291,7 +300,8 @@ func (b *batch) times(last bool) *predictor.Times {
 
 func (s *Simulator) predict(b *batch) error {
 	var sh predictor.Shape
-	g := s.pred.KVGranularity()
+	pred := s.predictorFor(b.replica)
+	g := pred.KVGranularity()
 	var attn float64
 	for i, q := range b.reqs {
 		c := b.tokens[i]
@@ -302,7 +312,10 @@ func (s *Simulator) predict(b *batch) error {
 		}
 		attn += 4 * float64(c) * float64(c+q.processed)
 	}
-	last, inner, err := s.pred.Predict(&sh)
+	if dp := s.setup.Layout.DP; dp > 1 {
+		sh.Ranks = splitAttentionDP(b, dp, g)
+	}
+	last, inner, err := pred.Predict(&sh)
 	if err != nil {
 		return fmt.Errorf("replica %d batch %d (%d requests, %d tokens): %w", b.replica, b.id, b.size(), b.total, err)
 	}
@@ -328,6 +341,7 @@ func (s *Simulator) stageEnd(r *replica, st int, b *batch) error {
 		rec.CompletedAt = s.now
 		rec.ExecutionTime = t.Total
 		rec.AttentionTime, rec.MLPTime, rec.CommTime, rec.OtherTime = t.Attention, t.MLP, t.Comm, t.Other
+		rec.MoETime, rec.DispatchTime = t.MoE, t.Dispatch
 		rec.MFU = s.mfu(b, t.Total)
 		s.rec.RecordBatch(rec)
 	}
@@ -343,12 +357,17 @@ func (s *Simulator) stageEnd(r *replica, st int, b *batch) error {
 // mfu is Vidur's model FLOPs utilisation of one stage running b for exec seconds.
 func (s *Simulator) mfu(b *batch, exec float64) float64 {
 	m := &s.setup.Memory
+	if pool := s.replicas[b.replica].mem; pool != nil {
+		m = pool
+	}
 	if exec <= 0 || s.setup.PeakFLOPS <= 0 {
 		return 0
 	}
 	mlp := 2 * float64(b.total) * float64(m.ParamsPerDevice)
 	attn := b.attnFLOPs * float64(m.LayersPerStage) * float64(m.QHeadsPerWorker) * float64(m.HeadDim)
-	return (mlp + attn) * 100 / (exec * s.setup.PeakFLOPS)
+	// Vidur's order of operations (flops / time · 100 / peak), so the values agree to
+	// the last bit.
+	return (mlp + attn) / exec * 100 / s.setup.PeakFLOPS
 }
 
 func (s *Simulator) fillBatchRecord(rec *metrics.BatchRecord, r *replica, b *batch) {
@@ -361,7 +380,13 @@ func (s *Simulator) fillBatchRecord(rec *metrics.BatchRecord, r *replica, b *bat
 		NumPrefillTokens: b.prefillTokens,
 		NumDecodeTokens:  b.total - b.prefillTokens,
 		MemoryUsage:      r.memoryUsagePercent(),
+		RequestIDs:       s.batchIDs[:0],
+		RequestNumTokens: b.tokens,
 	}
+	for _, q := range b.reqs {
+		rec.RequestIDs = append(rec.RequestIDs, q.id)
+	}
+	s.batchIDs = rec.RequestIDs
 }
 
 // batchEnd is Vidur's BatchEndEvent: token accounting, the scheduler takes the
@@ -420,5 +445,8 @@ func (s *Simulator) fillRequestRecord(rec *metrics.RequestRecord, q *request) {
 		ComputeTime:                   q.computeTime,
 		CommTime:                      q.commTime,
 		ReplicaID:                     q.replica,
+	}
+	if q.disaggregated {
+		s.fillPDRecord(rec, q)
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/llmsim/llmsim/catalog"
 	"github.com/llmsim/llmsim/train"
 )
 
@@ -17,22 +16,13 @@ import (
 // artifacts, side by side, on the same dataset.
 func newCompareCmd() *cobra.Command {
 	var (
-		datasets   []string
-		modelName  string
-		gpu        string
-		network    string
+		fit        fitFlags
 		tp         int
 		kinds      []string
 		artifacts  []string
 		modelsRoot string
 		synth      string
 		holdout    []string
-		folds      int
-		cv         string
-		gridName   string
-		seed       uint64
-		workers    int
-		blockSize  int
 		csvPath    string
 		pngDir     string
 	)
@@ -47,28 +37,16 @@ by looking the rows up in their grids; roofline interpolates a profile synth dat
 measured rows. --holdout scores everything, refit on all rows, on a second dataset.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := loadTrainInput(datasets)
-			if err != nil {
-				return err
-			}
-			m, err := catalog.Default().Model(modelName)
-			if err != nil {
-				return err
-			}
-			grid, err := train.GridByName(gridName, seed)
-			if err != nil {
-				return err
-			}
-			scheme, err := train.ParseCVScheme(cv)
+			set, err := fit.load()
 			if err != nil {
 				return err
 			}
 			opt := train.CompareOptions{
-				Selection: train.Selection{GPU: gpu, Network: network, TP: tp, BlockSize: blockSize},
-				Grid:      grid, Folds: folds, CV: scheme, Workers: workers,
+				Selection: fit.selection(tp),
+				Grid:      set.grid, Folds: fit.folds, CV: set.cv, Workers: fit.workers,
 			}
 			if opt.GPU == "" {
-				if opt.GPU, err = compareGPU(in); err != nil {
+				if opt.GPU, err = compareGPU(set.in); err != nil {
 					return err
 				}
 			}
@@ -100,7 +78,7 @@ measured rows. --holdout scores everything, refit on all rows, on a second datas
 				}
 				opt.Holdout = h.Rows
 			}
-			rows, err := train.Compare(in.Rows, *m, opt)
+			rows, err := train.Compare(set.in.Rows, *set.model, opt)
 			if err != nil {
 				return err
 			}
@@ -117,26 +95,21 @@ measured rows. --holdout scores everything, refit on all rows, on a second datas
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringArrayVar(&datasets, "dataset", nil, "measured dataset directory (repeatable)")
-	fs.StringVar(&modelName, "model", "", "model name or alias from the catalog")
-	fs.StringVar(&gpu, "gpu", "", "GPU whose compute rows to use (default: the dataset's only GPU)")
-	fs.StringVar(&network, "network", "", "network whose collective rows to use (default: the dataset's only network)")
+	fit.register(fs)
+	fs.StringArrayVar(&fit.datasets, "dataset", nil, "measured dataset directory (repeatable)")
+	fs.StringVar(&fit.model, "model", "", "model name or alias from the catalog")
+	fs.StringVar(&fit.grid, "grid", "vidur", "hyper-parameter grid: vidur or small")
 	fs.IntVar(&tp, "tp", 1, "tensor-parallel degree of the rows to compare")
 	fs.StringSliceVar(&kinds, "predictor", []string{"forest", "linear", "interp"}, "kinds to cross-validate (empty to compare artifacts only)")
 	fs.StringArrayVar(&artifacts, "artifact", nil, "artifact id, version or directory to score (repeatable)")
 	fs.StringVar(&modelsRoot, "models", "models", "models folder, to find artifacts by id")
 	fs.StringVar(&synth, "synth", "", "dataset from profile synth, scored as the roofline predictor")
 	fs.StringArrayVar(&holdout, "holdout", nil, "second measured dataset to score on after refitting on all rows")
-	fs.IntVar(&folds, "folds", 10, "k of k-fold cross-validation")
-	fs.StringVar(&cv, "cv", string(train.CVInterleaved), "fold assignment: interleaved (row i in fold i mod k) or contiguous (sklearn's KFold, as Vidur)")
-	fs.StringVar(&gridName, "grid", "vidur", "hyper-parameter grid: vidur or small")
-	fs.Uint64Var(&seed, "seed", 42, "seed of the forests' random streams")
-	fs.IntVar(&workers, "workers", 0, "goroutines growing trees (default: all cores)")
-	fs.IntVar(&blockSize, "block-size", 16, "KV-cache block size of the attention rows to use (0: any)")
 	fs.StringVar(&csvPath, "csv", "", "also write the table as CSV to this file")
 	fs.StringVar(&pngDir, "png", "", "write <dir>/<op>.png plots of predicted vs measured")
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("model")
+	cmd.AddCommand(newCompareCollectivesCmd())
 	return cmd
 }
 

@@ -58,11 +58,11 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	modelsRoot, _ := cmd.Flags().GetString("models-root")
-	tables, artifactID, err := loadPredictorTables(cfg, cat, modelsRoot)
+	pools, tables, artifactID, err := loadBackendTables(cfg, cat, modelsRoot)
 	if err != nil {
 		return err
 	}
-	setup, err := simulate.FromConfig(cfg, cat, tables)
+	setup, err := simulate.FromConfigPools(cfg, cat, pools)
 	if err != nil {
 		return err
 	}
@@ -70,6 +70,17 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	// The workload is opened (and a trace read through once) before the run folder is
+	// made, so that bad input stops the run before anything is written.
+	src, err := workload.FromConfig(cfg.RequestGenerator, rand.New(rand.NewPCG(uint64(requestSeed(cfg)), 0)))
+	if err != nil {
+		return err
+	}
+	if c, ok := src.(io.Closer); ok {
+		defer c.Close()
+	}
+	layout := setup.Layout.String()
+	fmt.Fprintf(cmd.ErrOrStderr(), "layout: %s\n", layout)
 
 	resolved := map[string]any{
 		"config":        cfg,
@@ -77,6 +88,7 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		"predictor":     tables.Source,
 		"kv_blocks":     sim.NumBlocks(),
 		"memory_plan":   setup.Memory,
+		"layout":        layout,
 		"llmsim_schema": 1,
 	}
 	js, err := json.MarshalIndent(resolved, "", "  ")
@@ -105,17 +117,14 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 
-	src, err := workload.FromConfig(cfg.RequestGenerator, rand.New(rand.NewPCG(uint64(requestSeed(cfg)), 0)))
-	if err != nil {
-		return err
-	}
-	if c, ok := src.(io.Closer); ok {
-		defer c.Close()
-	}
 	rec, err := metrics.NewRecorder(dir, metrics.Options{
 		BatchMetrics: cfg.Metrics.KeepIndividualBatchMetrics,
 		ChromeTrace:  cfg.Metrics.EnableChromeTrace,
 		Plots:        cfg.Metrics.StorePlots,
+		Utilization:  cfg.Metrics.StoreUtilizationMetrics,
+		NumReplicas:  setup.NumReplicas,
+		NumStages:    setup.NumStages,
+		VidurCompat:  cfg.Compat == config.CompatVidur,
 	})
 	if err != nil {
 		return err
@@ -148,6 +157,7 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		"end_time":        res.EndTime,
 		"time_limited":    res.TimeLimited,
 		"clamped_lookups": res.ClampedLookups,
+		"layout":          layout,
 	}); err != nil {
 		return err
 	}
@@ -176,7 +186,7 @@ func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot st
 		return t, "", err
 	}
 	if cfg.Artifact == "" {
-		return nil, "", fmt.Errorf("simulate: no predictor: pin a trained artifact with --artifact (see llmsim train) or use --execution_time_predictor_config_type table with Vidur prediction CSVs")
+		return nil, "", fmt.Errorf("simulate: no predictor: pin a trained artifact with --artifact (see llmsim train) or use --execution_time_predictor_config_type table with Vidur prediction CSVs%s", artifactRecipe(cfg, cat))
 	}
 	a, err := train.OpenArtifact(cfg.Artifact, modelsRoot)
 	if err != nil {
@@ -193,10 +203,10 @@ func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot st
 		return nil, "", err
 	}
 	if mm, err := cat.Model(m.Model); err != nil || mm.Name != model.Name {
-		return nil, "", fmt.Errorf("simulate: artifact %s was trained for model %s, the experiment runs %s", m.ShortID(), m.Model, model.Name)
+		return nil, "", fmt.Errorf("simulate: artifact %s was trained for model %s, the experiment runs %s%s", m.ShortID(), m.Model, model.Name, artifactRecipe(cfg, cat))
 	}
 	if mg, err := cat.GPU(m.GPU); err != nil || mg.Name != gpu.Name {
-		return nil, "", fmt.Errorf("simulate: artifact %s was trained on GPU %s, the experiment runs on %s", m.ShortID(), m.GPU, gpu.Name)
+		return nil, "", fmt.Errorf("simulate: artifact %s was trained on GPU %s, the experiment runs on %s%s", m.ShortID(), m.GPU, gpu.Name, artifactRecipe(cfg, cat))
 	}
 	if m.TP != 0 && m.TP != rc.TensorParallelSize {
 		return nil, "", fmt.Errorf("simulate: artifact %s was trained for TP %d, the experiment uses TP %d", m.ShortID(), m.TP, rc.TensorParallelSize)
@@ -212,8 +222,39 @@ func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot st
 		TensorParallel: rc.TensorParallelSize,
 		PipelineStages: rc.NumPipelineStages,
 		GPUsPerNode:    gpusPerNode,
+		Fallback:       simulate.CommFromConfig(rc, cat),
+		NoDenseMLP:     model.IsMoE() && model.NumMoELayers() == model.NumLayers,
 	})
-	return t, m.ID, err
+	if err != nil || !simulate.NeedsArch(model) {
+		return t, m.ID, err
+	}
+	layout, err := simulate.LayoutFromConfig(rc, model, cat)
+	if err != nil {
+		return nil, "", err
+	}
+	if t.Arch, err = predictor.LoadArchTables(a, m.ID, limits, simulate.ArchNeeds(model, layout)); err != nil {
+		return nil, "", fmt.Errorf("%w%s", err, artifactRecipe(cfg, cat))
+	}
+	return t, m.ID, nil
+}
+
+// artifactRecipe says how to make an artifact for the experiment's model and GPU, or ""
+// when the catalog does not know them (the config check reports that).
+func artifactRecipe(cfg *config.Config, cat *catalog.Catalog) string {
+	rc := cfg.Cluster.Replica
+	model, err := cat.Model(rc.ModelName)
+	if err != nil {
+		return ""
+	}
+	gpu, err := cat.GPU(rc.Device)
+	if err != nil {
+		return ""
+	}
+	layout, err := simulate.LayoutFromConfig(rc, model, cat)
+	if err != nil {
+		return ""
+	}
+	return "; make one from the roofline with:\n  " + simulate.ArtifactRecipe(model, gpu.Name, layout)
 }
 
 // requestSeed is the seed of the request generator the experiment uses.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/llmsim/llmsim/catalog"
@@ -19,20 +20,11 @@ import (
 // newTrainCmd is `llmsim train`: dataset → one artifact per TP degree.
 func newTrainCmd() *cobra.Command {
 	var (
-		datasets  []string
-		modelName string
-		gpu       string
-		network   string
+		fit       fitFlags
 		tps       []int
 		predictor string
-		gridName  string
-		seed      uint64
-		workers   int
 		out       string
-		folds     int
-		cv        string
 		oob       bool
-		blockSize int
 		ranges    = train.DefaultRanges()
 	)
 	cmd := &cobra.Command{
@@ -45,27 +37,15 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 <out>/<gpu>/<model>/tp<N>-<id>/. The same dataset and seed give byte-identical artifacts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := loadTrainInput(datasets)
-			if err != nil {
-				return err
-			}
-			m, err := catalog.Default().Model(modelName)
-			if err != nil {
-				return err
-			}
-			grid, err := train.GridByName(gridName, seed)
-			if err != nil {
-				return err
-			}
-			scheme, err := train.ParseCVScheme(cv)
+			set, err := fit.load()
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			for _, tp := range tps {
 				opt := train.Options{
-					Selection: train.Selection{GPU: gpu, Network: network, TP: tp, BlockSize: blockSize},
-					Predictor: predictor, Grid: grid, Folds: folds, CV: scheme, OOB: oob, Ranges: ranges, Seed: seed, Workers: workers,
+					Selection: fit.selection(tp),
+					Predictor: predictor, Grid: set.grid, Folds: fit.folds, CV: set.cv, OOB: oob, Ranges: ranges, Seed: fit.seed, Workers: fit.workers,
 				}
 				bar := newTrainBar(cmd.ErrOrStderr(), fmt.Sprintf("tp%d", tp))
 				if bar != nil {
@@ -75,7 +55,7 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 						bar.Set(i)
 					}
 				}
-				res, err := train.Train(in, *m, opt)
+				res, err := train.Train(set.in, *set.model, opt)
 				if bar != nil {
 					bar.Finish()
 					fmt.Fprintln(cmd.ErrOrStderr())
@@ -94,20 +74,14 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringArrayVar(&datasets, "dataset", nil, "dataset directory written by llmsim profile (repeatable: e.g. compute and network datasets)")
-	fs.StringVar(&modelName, "model", "", "model name or alias from the catalog (e.g. meta-llama/Llama-2-7b-hf)")
-	fs.StringVar(&gpu, "gpu", "", "GPU whose compute rows to use (default: the dataset's only GPU)")
-	fs.StringVar(&network, "network", "", "network whose collective rows to use (default: the dataset's only network)")
+	fit.register(fs)
+	fs.StringArrayVar(&fit.datasets, "dataset", nil, "dataset directory written by llmsim profile (repeatable: e.g. compute and network datasets)")
+	fs.StringVar(&fit.model, "model", "", "model name or alias from the catalog (e.g. meta-llama/Llama-2-7b-hf)")
+	fs.StringVar(&fit.grid, "grid", "vidur", "hyper-parameter grid: vidur (Vidur's 27 forests and 40 polynomials) or small")
 	fs.IntSliceVar(&tps, "tp", []int{1}, "tensor-parallel degrees, one artifact each (e.g. 1,2,4,8)")
 	fs.StringVar(&predictor, "predictor", "auto", "auto (lowest CV MAPE of forest, linear, interp), forest, linear or interp")
-	fs.StringVar(&gridName, "grid", "vidur", "hyper-parameter grid: vidur (Vidur's 27 forests and 40 polynomials) or small")
-	fs.Uint64Var(&seed, "seed", 42, "seed of the forests' random streams")
-	fs.IntVar(&workers, "workers", 0, "goroutines growing trees (default: all cores)")
 	fs.StringVar(&out, "out", "models", "models folder")
-	fs.IntVar(&folds, "folds", 10, "k of k-fold cross-validation")
-	fs.StringVar(&cv, "cv", string(train.CVInterleaved), "fold assignment: interleaved (row i in fold i mod k) or contiguous (sklearn's KFold, as Vidur)")
 	fs.BoolVar(&oob, "oob", false, "select forests by out-of-bag error instead of k-fold (about k times cheaper)")
-	fs.IntVar(&blockSize, "block-size", 16, "KV-cache block size of the attention rows to use (0: any)")
 	fs.IntVar(&ranges.MaxTokens, "max-tokens", ranges.MaxTokens, "grid: num_tokens 1..N for compute ops")
 	fs.IntVar(&ranges.MaxBatch, "max-batch", ranges.MaxBatch, "grid: decode batch size 1..N")
 	fs.IntVar(&ranges.MaxKV, "max-kv", ranges.MaxKV, "grid: kv_cache_size 0..N")
@@ -117,6 +91,65 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 	cmd.MarkFlagRequired("dataset")
 	cmd.MarkFlagRequired("model")
 	return cmd
+}
+
+// fitFlags are the flags that train and compare share: which rows of which datasets to fit,
+// and how to search hyper-parameters and cross-validate. register adds the ones whose help
+// reads the same in both commands; each command adds --dataset, --model and --grid itself,
+// worded for what it does with them.
+type fitFlags struct {
+	datasets  []string
+	model     string
+	gpu       string
+	network   string
+	grid      string
+	seed      uint64
+	workers   int
+	folds     int
+	cv        string
+	blockSize int
+}
+
+func (f *fitFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.gpu, "gpu", "", "GPU whose compute rows to use (default: the dataset's only GPU)")
+	fs.StringVar(&f.network, "network", "", "network whose collective rows to use (default: the dataset's only network)")
+	fs.Uint64Var(&f.seed, "seed", 42, "seed of the forests' random streams")
+	fs.IntVar(&f.workers, "workers", 0, "goroutines growing trees (default: all cores)")
+	fs.IntVar(&f.folds, "folds", 10, "k of k-fold cross-validation")
+	fs.StringVar(&f.cv, "cv", string(train.CVInterleaved), "fold assignment: interleaved (row i in fold i mod k) or contiguous (sklearn's KFold, as Vidur)")
+	fs.IntVar(&f.blockSize, "block-size", 16, "KV-cache block size of the attention rows to use (0: any)")
+}
+
+// fitSetup is what fitFlags name, read and parsed.
+type fitSetup struct {
+	in    train.Input
+	model *catalog.Model
+	grid  train.SearchGrid
+	cv    train.CVScheme
+}
+
+// load reads the datasets and resolves the model, the grid and the fold scheme.
+func (f *fitFlags) load() (fitSetup, error) {
+	var s fitSetup
+	var err error
+	if s.in, err = loadTrainInput(f.datasets); err != nil {
+		return s, err
+	}
+	if s.model, err = catalog.Default().Model(f.model); err != nil {
+		return s, err
+	}
+	if s.grid, err = train.GridByName(f.grid, f.seed); err != nil {
+		return s, err
+	}
+	if s.cv, err = train.ParseCVScheme(f.cv); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// selection picks the rows of TP degree tp.
+func (f *fitFlags) selection(tp int) train.Selection {
+	return train.Selection{GPU: f.gpu, Network: f.network, TP: tp, BlockSize: f.blockSize}
 }
 
 // loadTrainInput reads and concatenates datasets.

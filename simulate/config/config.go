@@ -130,10 +130,32 @@ type ReplicaConfig struct {
 
 	WeightDtype  string `yaml:"weight_dtype" json:"weight_dtype" mapstructure:"weight_dtype" help:"Dtype of the weights (fp16, bf16, fp8, ...); empty means the model's published dtype."`
 	KVCacheDtype string `yaml:"kv_cache_dtype" json:"kv_cache_dtype" mapstructure:"kv_cache_dtype" help:"Dtype of the KV cache (fp16, bf16, fp8, ...); empty means the model's published dtype."`
+
+	// Mixture-of-experts settings that Vidur lacks; docs/moe.md explains how TP, attention DP
+	// and EP share a replica's GPUs.
+	AttentionDataParallelSize int     `yaml:"attention_data_parallel_size" json:"attention_data_parallel_size" mapstructure:"attention_data_parallel_size" help:"Attention data-parallel degree (DP-attention) of a mixture-of-experts replica: each pipeline stage has TP × this many GPUs, each TP group runs attention for its share of the batch and the experts spread over EP of the stage's GPUs; 0 means EP/TP when EP exceeds TP, else 1."`
+	MoERoutingDistribution    string  `yaml:"moe_routing_distribution" json:"moe_routing_distribution" mapstructure:"moe_routing_distribution" enum:"uniform,zipf,histogram" help:"How the router spreads tokens over experts: uniform, zipf (expert of popularity rank r chosen with weight 1/r^s) or histogram (measured expert loads from --replica_config_moe_routing_histogram_file)."`
+	MoERoutingZipfExponent    float64 `yaml:"moe_routing_zipf_exponent" json:"moe_routing_zipf_exponent" mapstructure:"moe_routing_zipf_exponent" help:"Exponent s of the zipf routing distribution; larger is more skewed."`
+	MoERoutingHistogramFile   string  `yaml:"moe_routing_histogram_file" json:"moe_routing_histogram_file" mapstructure:"moe_routing_histogram_file" help:"Measured expert loads for histogram routing: one line per expert, \"expert,count\" or a bare count (a header line and # comments are skipped)."`
 }
 
-// WorldSize is the number of GPUs of one replica, TP × PP.
-func (r ReplicaConfig) WorldSize() int { return r.TensorParallelSize * r.NumPipelineStages }
+// WorldSize is the number of GPUs of one replica, TP × attention DP × PP.
+func (r ReplicaConfig) WorldSize() int {
+	return r.TensorParallelSize * r.AttentionDataParallel() * r.NumPipelineStages
+}
+
+// AttentionDataParallel is the attention data-parallel degree the replica runs: the configured
+// one, or by default EP/TP when EP exceeds TP (so that the expert-parallel group fits in the
+// GPUs of one pipeline stage), else 1.
+func (r ReplicaConfig) AttentionDataParallel() int {
+	if r.AttentionDataParallelSize > 0 {
+		return r.AttentionDataParallelSize
+	}
+	if tp, ep := r.TensorParallelSize, r.ExpertModelParallelSize; tp > 0 && ep > tp && ep%tp == 0 {
+		return ep / tp
+	}
+	return 1
+}
 
 // GlobalSchedulerConfig chooses how arriving requests are spread over replicas.
 type GlobalSchedulerConfig struct {
@@ -184,6 +206,9 @@ type LightLLMSchedulerConfig struct {
 type SplitWiseSchedulerConfig struct {
 	CommonSchedulerConfig `yaml:",inline" mapstructure:",squash"`
 	MaxTokensInBatch      int `yaml:"max_tokens_in_batch" json:"max_tokens_in_batch" mapstructure:"max_tokens_in_batch" help:"Token budget of a batch."`
+	// PDPlacement and PDP2PCommLatencyUS are llmsim's (docs/pd.md).
+	PDPlacement        string  `yaml:"pd_placement" json:"pd_placement" mapstructure:"pd_placement" enum:"round_robin,least_loaded" help:"How requests are placed on prefill and decode replicas: round_robin (the fork: both in turn, at arrival) or least_loaded (prefill: fewest waiting prompt tokens at arrival; decode: most free KV blocks when the prefill ends)."`
+	PDP2PCommLatencyUS float64 `yaml:"pd_p2p_comm_latency_us" json:"pd_p2p_comm_latency_us" mapstructure:"pd_p2p_comm_latency_us" help:"Fixed latency of one prefill-to-decode KV transfer, µs, added to size/bandwidth (ignored with --compat vidur-alibabacloud, whose transfer has none)."`
 }
 
 // ReplicaSchedulerConfig chooses the batching policy of every replica. Type names one of the
@@ -401,6 +426,7 @@ type PredictorConfig struct {
 	SimAIDir              string `yaml:"simai_dir" json:"simai_dir" mapstructure:"simai_dir" help:"SimAI checkout (simai_simulation and aicb backends)."`
 	SimAISimulationTopo   string `yaml:"simai_simulation_topo" json:"simai_simulation_topo" mapstructure:"simai_simulation_topo" help:"SimAI topology file (simai_simulation backend)."`
 	SimAISimulationConfig string `yaml:"simai_simulation_config" json:"simai_simulation_config" mapstructure:"simai_simulation_config" help:"SimAI configuration file (simai_simulation backend)."`
+	SimAIBusBWFile        string `yaml:"simai_busbw_file" json:"simai_busbw_file" mapstructure:"simai_busbw_file" help:"SimAI busbw.yaml with bus bandwidths per parallel group and collective (simai_analytical backend); empty uses the NVLink and RDMA bandwidths."`
 	AICBForceBS1          bool   `yaml:"aicb_force_bs1" json:"aicb_force_bs1" mapstructure:"aicb_force_bs1" help:"Use AICB workloads of batch size 1 only (aicb backend)."`
 
 	RandomForrest    RandomForrestConfig    `yaml:"random_forrest" json:"random_forrest" mapstructure:"random_forrest" flag:"random_forrest_execution_time_predictor_config_"`
@@ -467,6 +493,8 @@ func Default() Config {
 				Device:                  "a100",
 				NetworkDevice:           "a100_pairwise_nvlink",
 				ExpertModelParallelSize: 1,
+				MoERoutingDistribution:  "uniform",
+				MoERoutingZipfExponent:  1,
 				PDNodeRatio:             1,
 				PDP2PCommBandwidth:      800,
 				NVLinkBandwidth:         1600,
@@ -481,7 +509,7 @@ func Default() Config {
 				Orca:              OrcaSchedulerConfig{CommonSchedulerConfig: common},
 				FasterTransformer: FasterTransformerSchedulerConfig{CommonSchedulerConfig: common},
 				LightLLM:          LightLLMSchedulerConfig{CommonSchedulerConfig: common, MaxTokensInBatch: 4096, MaxWaitingIters: 10},
-				SplitWise:         SplitWiseSchedulerConfig{CommonSchedulerConfig: common, MaxTokensInBatch: 4096},
+				SplitWise:         SplitWiseSchedulerConfig{CommonSchedulerConfig: common, MaxTokensInBatch: 4096, PDPlacement: "round_robin", PDP2PCommLatencyUS: 10},
 			},
 		},
 		RequestGenerator: RequestGeneratorConfig{

@@ -162,8 +162,8 @@ func (v *validator) replica(cat Catalog) {
 	if node != nil && node.GPUsPerNode > 0 && r.TensorParallelSize >= 1 && r.NumPipelineStages >= 1 {
 		// Vidur places a replica's GPUs either inside one node or on whole nodes.
 		if ws := r.WorldSize(); ws > node.GPUsPerNode && ws%node.GPUsPerNode != 0 {
-			v.fail("replica_config_tensor_parallel_size", "a replica of %d GPUs (TP %d × PP %d) neither fits in one %d-GPU %s node nor fills whole nodes; make TP × PP at most %d or a multiple of it",
-				ws, r.TensorParallelSize, r.NumPipelineStages, node.GPUsPerNode, node.Name, node.GPUsPerNode)
+			v.fail("replica_config_tensor_parallel_size", "a replica of %d GPUs (TP %d × attention DP %d × PP %d) neither fits in one %d-GPU %s node nor fills whole nodes; make it at most %d GPUs or a multiple of it",
+				ws, r.TensorParallelSize, r.AttentionDataParallel(), r.NumPipelineStages, node.GPUsPerNode, node.Name, node.GPUsPerNode)
 		}
 	}
 	if model != nil {
@@ -178,6 +178,7 @@ func (v *validator) replica(cat Catalog) {
 		}
 		v.expertParallelism(model)
 	}
+	v.moeSettings(model)
 	for _, f := range []struct {
 		flag string
 		val  int
@@ -240,14 +241,34 @@ func (v *validator) expertParallelism(m *catalog.Model) {
 		return
 	}
 	n := m.MoE.NumRoutedExperts
+	stage := r.TensorParallelSize * r.AttentionDataParallel()
 	switch {
 	case ep > n:
 		v.fail(flag, "exceeds the %d routed experts of %s", n, m.Name)
 	case n%ep != 0:
 		v.fail(flag, "does not divide the %d routed experts of %s; use one of %s", n, m.Name, divisors(n))
-	case r.TensorParallelSize >= 1 && r.NumPipelineStages >= 1 && r.WorldSize()%ep != 0:
-		v.fail(flag, "must divide the replica's %d GPUs (TP %d × PP %d): the expert-parallel group is formed from them",
-			r.WorldSize(), r.TensorParallelSize, r.NumPipelineStages)
+	case r.TensorParallelSize >= 1 && stage%ep != 0:
+		v.fail(flag, "must divide the %d GPUs of a pipeline stage (TP %d × attention DP %d): the expert-parallel group is formed from them; raise --replica_config_attention_data_parallel_size or set it to 0 (EP/TP)",
+			stage, r.TensorParallelSize, r.AttentionDataParallel())
+	}
+}
+
+// moeSettings checks attention data parallelism and the routing distribution.
+func (v *validator) moeSettings(m *catalog.Model) {
+	r := &v.c.Cluster.Replica
+	if r.AttentionDataParallelSize < 0 {
+		v.fail("replica_config_attention_data_parallel_size", "must be 0 (EP/TP when EP exceeds TP, else 1) or positive")
+	}
+	if r.AttentionDataParallelSize > 1 && m != nil && !m.IsMoE() {
+		v.fail("replica_config_attention_data_parallel_size", "%s is a dense model: attention data parallelism only pays off beside expert parallelism; add replicas instead", m.Name)
+	}
+	switch r.MoERoutingDistribution {
+	case "zipf":
+		v.positive("replica_config_moe_routing_zipf_exponent", r.MoERoutingZipfExponent)
+	case "histogram":
+		if r.MoERoutingHistogramFile == "" {
+			v.fail("replica_config_moe_routing_histogram_file", "histogram routing needs a file of measured expert loads")
+		}
 	}
 }
 

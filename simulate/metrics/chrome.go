@@ -1,7 +1,7 @@
 package metrics
 
 import (
-	"cmp"
+	"math"
 	"slices"
 	"strconv"
 )
@@ -9,14 +9,65 @@ import (
 // chromeTrace streams chrome_trace.json (the Trace Event Format that chrome://tracing
 // and Perfetto open): one complete event ("ph":"X") per batch stage, pid = replica,
 // tid = stage, times in microseconds. The event fields follow Vidur's: name is the
-// batch's request ids as Python prints a list ("[0, 3]"), args hold batch_id,
-// batch_size, request_ids and num_tokens; llmsim adds the prefill/decode token split
-// and the time split in microseconds. Process and thread names are written at the end.
+// batch's request ids as Python prints a list ("[0, 3]"), ts is end − execution time
+// and dur the execution time (both as Python's repr writes them), args hold batch_id,
+// batch_size, request_ids and num_tokens. llmsim adds the prefill/decode token split,
+// the time split in microseconds (to the nanosecond) and the MFU in percent. Process
+// and thread names are written at the end.
+//
+// The trace is the largest output (a few hundred bytes per batch stage), so an event
+// is built with as little work as possible: the request-id list is formatted once and
+// copied into both name and request_ids, and reused as is when a batch has the same
+// requests as the one before (decode batches mostly do); so is the token list; the
+// added fields use fixed-point formatting instead of shortest-repr.
 type chromeTrace struct {
 	out    *output
 	buf    []byte
 	events int
-	lanes  map[[2]int]struct{} // (replica, stage) pairs seen, for the name metadata
+	lanes  [][]bool // lanes[replica][stage]: seen, for the name metadata
+
+	ids, tokens intList   // "[0, 3]" and "[1,374]"
+	dur         lastFloat // consecutive decode batches often take the same time
+}
+
+// lastFloat caches the JSON text of the last float it wrote.
+type lastFloat struct {
+	v    uint64 // bits of the value
+	text []byte
+}
+
+func (l *lastFloat) append(b []byte, v float64) []byte {
+	if bits := math.Float64bits(v); bits != l.v || l.text == nil {
+		l.v = bits
+		l.text = appendJSONFloat(l.text[:0], v)
+	}
+	return append(b, l.text...)
+}
+
+// intList caches the formatting of the last int list it was asked for.
+type intList struct {
+	last  []int
+	text  []byte
+	valid bool
+}
+
+// format returns xs as a JSON list with sep between items; the result is valid until
+// the next call.
+func (l *intList) format(xs []int, sep string) []byte {
+	if l.valid && slices.Equal(l.last, xs) {
+		return l.text
+	}
+	l.last = append(l.last[:0], xs...)
+	l.text = append(l.text[:0], '[')
+	for i, x := range xs {
+		if i > 0 {
+			l.text = append(l.text, sep...)
+		}
+		l.text = strconv.AppendInt(l.text, int64(x), 10)
+	}
+	l.text = append(l.text, ']')
+	l.valid = true
+	return l.text
 }
 
 func newChromeTrace(dir string) (*chromeTrace, error) {
@@ -25,7 +76,7 @@ func newChromeTrace(dir string) (*chromeTrace, error) {
 		return nil, err
 	}
 	out.w.WriteString(`{"traceEvents":[`)
-	return &chromeTrace{out: out, lanes: map[[2]int]struct{}{}}, nil
+	return &chromeTrace{out: out}, nil
 }
 
 func (c *chromeTrace) sep() {
@@ -37,18 +88,17 @@ func (c *chromeTrace) sep() {
 }
 
 func (c *chromeTrace) batch(r *BatchRecord) error {
-	c.buf = c.buf[:0]
+	// The event is formatted straight into the file's buffer: a generous bound on its
+	// size (the lists and about 400 bytes of fields) makes room first.
+	c.buf = c.out.w.grow(512 + 16*(len(r.RequestIDs)+len(r.RequestNumTokens)))
 	c.sep()
 	c.buf = append(c.buf, `{"name":"`...)
+	var ids []byte
 	if r.RequestIDs != nil {
-		c.buf = append(c.buf, '[')
-		for i, id := range r.RequestIDs {
-			if i > 0 {
-				c.buf = append(c.buf, ", "...)
-			}
-			c.buf = strconv.AppendInt(c.buf, int64(id), 10)
-		}
-		c.buf = append(c.buf, ']')
+		// Python's str(list) separates with ", "; request_ids reuses the same bytes,
+		// which JSON reads the same as Vidur's.
+		ids = c.ids.format(r.RequestIDs, ", ")
+		c.buf = append(c.buf, ids...)
 	} else {
 		c.buf = append(c.buf, "batch "...)
 		c.buf = strconv.AppendInt(c.buf, int64(r.ID), 10)
@@ -62,7 +112,7 @@ func (c *chromeTrace) batch(r *BatchRecord) error {
 	c.buf = append(c.buf, `","ph":"X","ts":`...)
 	c.buf = appendJSONFloat(c.buf, start*1e6)
 	c.buf = append(c.buf, `,"dur":`...)
-	c.buf = appendJSONFloat(c.buf, dur*1e6)
+	c.buf = c.dur.append(c.buf, dur*1e6)
 	c.buf = append(c.buf, `,"pid":`...)
 	c.buf = strconv.AppendInt(c.buf, int64(r.ReplicaID), 10)
 	c.buf = append(c.buf, `,"tid":`...)
@@ -73,48 +123,63 @@ func (c *chromeTrace) batch(r *BatchRecord) error {
 	c.buf = strconv.AppendInt(c.buf, int64(r.Size), 10)
 	if r.RequestIDs != nil {
 		c.buf = append(c.buf, `,"request_ids":`...)
-		c.buf = appendIntList(c.buf, r.RequestIDs)
+		c.buf = append(c.buf, ids...)
 	}
 	if r.RequestNumTokens != nil {
 		c.buf = append(c.buf, `,"num_tokens":`...)
-		c.buf = appendIntList(c.buf, r.RequestNumTokens)
+		c.buf = append(c.buf, c.tokens.format(r.RequestNumTokens, ",")...)
 	}
 	c.buf = append(c.buf, `,"num_prefill_tokens":`...)
 	c.buf = strconv.AppendInt(c.buf, int64(r.NumPrefillTokens), 10)
 	c.buf = append(c.buf, `,"num_decode_tokens":`...)
 	c.buf = strconv.AppendInt(c.buf, int64(r.NumDecodeTokens), 10)
-	for _, f := range [...]struct {
-		key string
-		v   float64
-	}{{`,"attention_us":`, r.AttentionTime}, {`,"mlp_us":`, r.MLPTime}, {`,"comm_us":`, r.CommTime}, {`,"other_us":`, r.OtherTime}} {
-		c.buf = append(c.buf, f.key...)
-		c.buf = appendJSONFloat(c.buf, f.v*1e6)
-	}
+	c.buf = append(c.buf, `,"attention_us":`...)
+	c.buf = appendFixed3(c.buf, r.AttentionTime*1e6)
+	c.buf = append(c.buf, `,"mlp_us":`...)
+	c.buf = appendFixed3(c.buf, r.MLPTime*1e6)
+	c.buf = append(c.buf, `,"comm_us":`...)
+	c.buf = appendFixed3(c.buf, r.CommTime*1e6)
+	c.buf = append(c.buf, `,"other_us":`...)
+	c.buf = appendFixed3(c.buf, r.OtherTime*1e6)
 	c.buf = append(c.buf, `,"mfu":`...)
-	c.buf = appendJSONFloat(c.buf, r.MFU)
+	c.buf = appendFixed3(c.buf, r.MFU)
 	c.buf = append(c.buf, "}}"...)
-	c.lanes[[2]int{r.ReplicaID, r.StageID}] = struct{}{}
-	_, err := c.out.w.Write(c.buf)
-	return err
+	c.see(r.ReplicaID, r.StageID)
+	c.out.w.setBuf(c.buf)
+	c.buf = nil
+	return nil
+}
+
+func (c *chromeTrace) see(replica, stage int) {
+	if replica < 0 || stage < 0 {
+		return
+	}
+	for len(c.lanes) <= replica {
+		c.lanes = append(c.lanes, nil)
+	}
+	for len(c.lanes[replica]) <= stage {
+		c.lanes[replica] = append(c.lanes[replica], false)
+	}
+	c.lanes[replica][stage] = true
 }
 
 // end writes the process and thread names and closes the event list.
 func (c *chromeTrace) end() error {
-	lanes := make([][2]int, 0, len(c.lanes))
-	for l := range c.lanes {
-		lanes = append(lanes, l)
-	}
-	slices.SortFunc(lanes, func(a, b [2]int) int {
-		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
-	})
-	c.buf = c.buf[:0]
-	for i, l := range lanes {
-		if i == 0 || lanes[i-1][0] != l[0] {
+	c.buf = nil
+	for rep, stages := range c.lanes {
+		named := false
+		for st, seen := range stages {
+			if !seen {
+				continue
+			}
+			if !named {
+				c.sep()
+				c.buf = metaEvent(c.buf, "process_name", rep, 0, "replica ", rep)
+				named = true
+			}
 			c.sep()
-			c.buf = metaEvent(c.buf, "process_name", l[0], 0, "replica ", l[0])
+			c.buf = metaEvent(c.buf, "thread_name", rep, st, "stage ", st)
 		}
-		c.sep()
-		c.buf = metaEvent(c.buf, "thread_name", l[0], l[1], "stage ", l[1])
 	}
 	c.buf = append(c.buf, "\n]}\n"...)
 	_, err := c.out.w.Write(c.buf)
@@ -134,13 +199,23 @@ func metaEvent(b []byte, kind string, pid, tid int, label string, n int) []byte 
 	return append(b, `"}}`...)
 }
 
-func appendIntList(b []byte, xs []int) []byte {
-	b = append(b, '[')
-	for i, x := range xs {
-		if i > 0 {
-			b = append(b, ',')
+// appendFixed3 writes v with exactly three decimals ("9407.916"), or null for NaN and
+// infinities. It is an integer conversion, several times cheaper than the shortest
+// repr, and exact to the nanosecond for the microsecond values it writes.
+func appendFixed3(b []byte, v float64) []byte {
+	r := math.Round(v * 1000)
+	if math.IsNaN(r) || math.Abs(r) >= 1<<62 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return append(b, "null"...)
 		}
-		b = strconv.AppendInt(b, int64(x), 10)
+		return appendFloat(b, v)
 	}
-	return append(b, ']')
+	n := int64(r)
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/1000, 10)
+	f := n % 1000
+	return append(b, '.', byte('0'+f/100), byte('0'+f/10%10), byte('0'+f%10))
 }

@@ -81,52 +81,64 @@ var BatchColumns = []string{
 	"other_time",
 	"mfu",
 	"memory_usage",
+	"moe_time",
+	"dispatch_time",
 }
 
 // appendRequestRow appends one request_metrics.csv line (with its newline) to b.
 //
-// Values follow Vidur: normalised times divide by the request's (post-restart) decode
-// tokens, except the prefill one, which divides by its prompt tokens; token counts are
-// written as floats ("418.0") as pandas writes them. In mixed (non-disaggregated) mode,
+// Values follow Vidur: normalised times divide by the request's decode tokens, except
+// the prefill one, which divides by its prompt tokens, both taken after its last
+// restart (Vidur computes them at completion, when a restart has moved the generated
+// tokens into the prompt), while the token-count columns keep the lengths on arrival
+// (Vidur records them then). Token counts are written as floats ("418.0") as pandas
+// writes them. In mixed (non-disaggregated) mode,
 // marked by both PD replica ids being negative, the PD columns hold the fork's
 // defaults: prefill_arrived_at = arrived_at, decode_arrived_at, pd_p2p_comm_size and
 // pd_p2p_comm_time inf, bandwidth 0, replica ids, bytes per token and dtype empty.
 func appendRequestRow(b []byte, r *RequestRecord) []byte {
 	p, d := float64(r.NumPrefillTokens), float64(r.NumDecodeTokens)
+	np, nd := r.normalizers()
+	var m rowFloats
 	e2e := r.CompletedAt - r.ArrivedAt
 	b = strconv.AppendInt(b, int64(r.ID), 10)
-	b = col(b, e2e)
-	b = col(b, e2e/d)
-	b = col(b, r.ExecutionTime)
-	b = col(b, r.ExecutionTime/d)
-	b = col(b, r.ModelExecutionTime)
-	b = col(b, r.ModelExecutionTime/d)
-	b = col(b, r.PreemptionTime)
-	b = col(b, r.ScheduledAt-r.ArrivedAt)
-	b = col(b, r.ExecutionPlusPreemptionTime)
-	b = col(b, r.ExecutionPlusPreemptionTime/d)
-	b = col(b, r.PrefillCompletedAt-r.ArrivedAt)
-	b = col(b, r.PrefillTimeExecPlusPreemption)
-	b = col(b, r.PrefillTimeExecPlusPreemption/p)
-	b = col(b, (r.CompletedAt-r.PrefillCompletedAt)/d)
+	b = m.col(b, e2e)
+	b = m.col(b, e2e/nd)
+	b = m.col(b, r.ExecutionTime)
+	b = m.col(b, r.ExecutionTime/nd)
+	b = m.col(b, r.ModelExecutionTime)
+	b = m.col(b, r.ModelExecutionTime/nd)
+	b = m.col(b, r.PreemptionTime)
+	b = m.col(b, r.ScheduledAt-r.ArrivedAt)
+	b = m.col(b, r.ExecutionPlusPreemptionTime)
+	b = m.col(b, r.ExecutionPlusPreemptionTime/nd)
+	b = m.col(b, r.PrefillCompletedAt-r.ArrivedAt)
+	b = m.col(b, r.PrefillTimeExecPlusPreemption)
+	b = m.col(b, r.PrefillTimeExecPlusPreemption/np)
+	b = m.col(b, (r.CompletedAt-r.PrefillCompletedAt)/nd)
 
 	mixed := r.PrefillReplicaID < 0 && r.DecodeReplicaID < 0
-	b = col(b, r.ArrivedAt)
+	b = m.col(b, r.ArrivedAt)
 	if mixed {
-		b = col(b, r.ArrivedAt)
+		b = m.col(b, r.ArrivedAt)
 	} else {
-		b = col(b, r.PrefillArrivedAt)
+		b = m.col(b, r.PrefillArrivedAt)
 	}
-	b = col(b, r.ScheduledAt)
-	b = col(b, r.PrefillCompletedAt)
+	b = m.col(b, r.ScheduledAt)
+	b = m.col(b, r.PrefillCompletedAt)
 	if mixed {
-		b = col(b, math.Inf(1))
+		b = m.col(b, math.Inf(1))
 	} else {
-		b = col(b, r.DecodeArrivedAt)
+		b = m.col(b, r.DecodeArrivedAt)
 	}
-	b = col(b, r.CompletedAt)
-	b = col(b, r.PreemptionTime)
-	b = col(b, r.CompletedAt-r.PrefillCompletedAt)
+	b = m.col(b, r.CompletedAt)
+	b = m.col(b, r.PreemptionTime)
+	if mixed {
+		b = m.col(b, r.CompletedAt-r.PrefillCompletedAt)
+	} else {
+		// The fork's README: decode_time = completed_at − decode_arrived_at.
+		b = m.col(b, r.CompletedAt-r.DecodeArrivedAt)
+	}
 	if mixed {
 		b = append(b, ",,,inf,inf,0,,"...)
 	} else {
@@ -134,30 +146,30 @@ func appendRequestRow(b []byte, r *RequestRecord) []byte {
 		b = intCol(b, r.DecodeReplicaID)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, r.KVTransferBytes, 10)
-		b = col(b, r.KVTransferTime)
-		b = col(b, r.KVTransferGbps)
+		b = m.col(b, r.KVTransferTime)
+		b = m.col(b, r.KVTransferGbps)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, r.KVBytesPerToken, 10)
 		b = append(b, ',')
 		b = appendCSVString(b, r.KVTransferDtype)
 	}
 
-	b = col(b, r.InterArrivalDelay)
-	b = col(b, p+d)
-	b = col(b, p)
-	b = col(b, d)
-	b = col(b, p/d)
+	b = m.col(b, r.InterArrivalDelay)
+	b = m.col(b, p+d)
+	b = m.col(b, p)
+	b = m.col(b, d)
+	b = m.col(b, p/d)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(r.NumRestarts), 10)
 
-	b = col(b, r.TBT)
-	b = col(b, r.MaxTBT)
-	b = col(b, r.ComputeTime)
-	b = col(b, r.CommTime)
+	b = m.col(b, r.TBT)
+	b = m.col(b, r.MaxTBT)
+	b = m.col(b, r.ComputeTime)
+	b = m.col(b, r.CommTime)
 	if mixed {
 		b = append(b, ',')
 	} else {
-		b = col(b, r.KVTransferQueueing)
+		b = m.col(b, r.KVTransferQueueing)
 	}
 	b = intCol(b, r.ReplicaID)
 	return append(b, '\n')
@@ -186,10 +198,40 @@ func appendBatchRow(b []byte, r *BatchRecord) []byte {
 	b = col(b, r.OtherTime)
 	b = col(b, r.MFU)
 	b = col(b, r.MemoryUsage)
+	b = col(b, r.MoETime)
+	b = col(b, r.DispatchTime)
 	return append(b, '\n')
 }
 
 func col(b []byte, v float64) []byte { return appendFloat(append(b, ','), v) }
+
+// rowFloats writes a row's float columns, copying the text of a value that already
+// appeared in the row instead of converting it again: in a request row the end-to-end,
+// execution and execution-plus-preemption times (and their normalised forms) are often
+// the same float, and the shortest-repr conversion is most of a row's cost.
+type rowFloats struct {
+	bits  [16]uint64
+	spans [16][2]int
+	n     int
+}
+
+// col appends ',' and v.
+func (m *rowFloats) col(b []byte, v float64) []byte {
+	b = append(b, ',')
+	bits := math.Float64bits(v)
+	for i := range m.n {
+		if m.bits[i] == bits {
+			return append(b, b[m.spans[i][0]:m.spans[i][1]]...)
+		}
+	}
+	start := len(b)
+	b = appendFloat(b, v)
+	if m.n < len(m.bits) {
+		m.bits[m.n], m.spans[m.n] = bits, [2]int{start, len(b)}
+		m.n++
+	}
+	return b
+}
 
 // intCol writes a non-negative id, or an empty field (pandas' None) for a negative one.
 func intCol(b []byte, v int) []byte {

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/DataDog/sketches-go/ddsketch"
+	"github.com/DataDog/sketches-go/ddsketch/mapping"
+	"github.com/DataDog/sketches-go/ddsketch/store"
 )
 
 const (
@@ -21,7 +23,9 @@ const (
 )
 
 // dist summarises one metric's distribution in bounded memory: exact count, sum, min
-// and max, the first exactSamples values, and a DDSketch of all of them.
+// and max, the first exactSamples values, and, once there are more values than that, a
+// DDSketch of all of them. The sketch is started only when the exact samples overflow,
+// so runs of up to exactSamples values never pay for sketch inserts.
 type dist struct {
 	n        int
 	sum      float64
@@ -31,11 +35,18 @@ type dist struct {
 }
 
 func newDist() *dist {
-	s, err := ddsketch.LogCollapsingLowestDenseDDSketch(sketchAccuracy, sketchBins)
+	return &dist{min: math.Inf(1), max: math.Inf(-1)}
+}
+
+// newSketch is a DDSketch with sketchAccuracy relative accuracy in at most sketchBins
+// bins. The cubically interpolated mapping gives the same accuracy guarantee as the
+// logarithmic one with a few multiplications instead of a logarithm per insert.
+func newSketch() *ddsketch.DDSketch {
+	m, err := mapping.NewCubicallyInterpolatedMapping(sketchAccuracy)
 	if err != nil {
-		panic(err) // the constants above are valid; only a programming error gets here
+		panic(err) // sketchAccuracy is valid; only a programming error gets here
 	}
-	return &dist{sketch: s, min: math.Inf(1), max: math.Inf(-1)}
+	return ddsketch.NewDDSketch(m, store.NewCollapsingLowestDenseStore(sketchBins), store.NewCollapsingLowestDenseStore(sketchBins))
 }
 
 // add folds in v; NaN and infinities (a metric that does not apply) are skipped.
@@ -49,8 +60,15 @@ func (d *dist) add(v float64) {
 	d.max = max(d.max, v)
 	if len(d.exact) < exactSamples {
 		d.exact = append(d.exact, v)
+		return
 	}
-	// A sketch Add fails only for values it cannot index (NaN, ±Inf), excluded above.
+	if d.sketch == nil {
+		d.sketch = newSketch()
+		for _, x := range d.exact {
+			// Add fails only for values it cannot index (NaN, ±Inf), excluded above.
+			_ = d.sketch.Add(x)
+		}
+	}
 	_ = d.sketch.Add(v)
 }
 

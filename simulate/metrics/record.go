@@ -76,10 +76,27 @@ type BatchRecord struct {
 	OtherTime     float64 // norms, rope, adds, CPU overheads
 	MFU           float64 // percent
 	MemoryUsage   float64 // percent of KV blocks allocated after scheduling
+	// MoETime is the part of MLPTime spent in MoE layers (router, token permutation,
+	// routed and shared experts), DispatchTime the part of CommTime spent in the
+	// expert-parallel dispatch and combine all-to-alls; both 0 for dense models.
+	MoETime      float64
+	DispatchTime float64
 
 	// RequestIDs and RequestNumTokens (tokens each request processes in this batch)
-	// label the batch in chrome_trace.json as Vidur does; optional. The Recorder only
+	// label the batch in chrome_trace.json as Vidur does; the engine fills them, a
+	// record without them gets the name "batch <id>". The Recorder only
 	// reads them during RecordBatch, so the caller may reuse the slices.
 	RequestIDs       []int
 	RequestNumTokens []int
+}
+
+// normalizers returns the prompt and decode lengths Vidur's normalised columns divide
+// by: the lengths after the last restart, or the arrival lengths when the record does
+// not say (RestartPrefillTokens zero: a producer that has no restarts may leave the
+// Restart fields unset).
+func (r *RequestRecord) normalizers() (p, d float64) {
+	if r.RestartPrefillTokens > 0 && r.RestartDecodeTokens > 0 {
+		return float64(r.RestartPrefillTokens), float64(r.RestartDecodeTokens)
+	}
+	return float64(r.NumPrefillTokens), float64(r.NumDecodeTokens)
 }

@@ -19,6 +19,18 @@ type Options struct {
 	ChromeTrace bool
 	// Plots writes PNG plots under plots/ (Vidur's store_plots).
 	Plots bool
+	// Utilization writes the replicas' memory, busy-time and MFU summaries as Vidur's
+	// plots/replica_*.json files (Vidur's store_utilization_metrics); summary.json has
+	// them either way.
+	Utilization bool
+	// NumReplicas and NumStages, when set, create every replica's and stage's
+	// utilization meters up front, as Vidur does, so that a replica that never runs a
+	// batch still gets its plots/replica_*.json files. Otherwise meters appear with the
+	// first record that names them.
+	NumReplicas, NumStages int
+	// VidurCompat names the utilization files as Vidur does, off by one (see
+	// utilizationName), and writes Vidur's means into them.
+	VidurCompat bool
 }
 
 // Recorder streams a simulation's metrics to dir and keeps only bounded summaries in
@@ -69,6 +81,12 @@ func NewRecorder(dir string, opts Options) (*Recorder, error) {
 		e2e: newDist(), e2eNorm: newDist(), schedDelay: newDist(), execTime: newDist(),
 		batchSize: newDist(), batchTokens: newDist(), batchExec: newDist(),
 		arrivals: newSeries(), completions: newSeries(), batchSizes: newSeries(),
+	}
+	for rep := range opts.NumReplicas {
+		r.memoryMeter(rep)
+		for st := range opts.NumStages {
+			r.stageMeters(rep, st)
+		}
 	}
 	var err error
 	if r.requests, err = r.open("request_metrics.csv"); err != nil {
@@ -130,7 +148,7 @@ func (r *Recorder) RecordRequest(rec *RequestRecord) {
 	if r.arrived == 0 { // the engine did not call RecordArrival
 		r.firstArrival = min(r.firstArrival, rec.ArrivedAt)
 	}
-	d := float64(rec.NumDecodeTokens)
+	_, d := rec.normalizers()
 	r.ttft.add(rec.PrefillCompletedAt - rec.ArrivedAt)
 	if rec.NumDecodeTokens > 1 {
 		r.tbt.add(rec.TBT)
@@ -163,10 +181,10 @@ func (r *Recorder) RecordBatch(b *BatchRecord) {
 		return
 	}
 	busy, mfu := r.stageMeters(b.ReplicaID, b.StageID)
-	busy.put(b.StartedAt, 100)
-	busy.put(b.CompletedAt, 0)
+	busy.putInt(b.StartedAt, 100)
+	busy.putInt(b.CompletedAt, 0)
 	mfu.put(b.StartedAt, b.MFU)
-	mfu.put(b.CompletedAt, 0)
+	mfu.putInt(b.CompletedAt, 0)
 	// Every batch passes stage 0 exactly once, so batch statistics count it there.
 	if b.StageID == 0 {
 		r.batchCount++
@@ -184,10 +202,14 @@ func (r *Recorder) RecordMemory(replica int, t, percent float64) {
 		r.fail(fmt.Errorf("memory sample for replica %d", replica))
 		return
 	}
+	r.memoryMeter(replica).put(t, percent)
+}
+
+func (r *Recorder) memoryMeter(replica int) *meter {
 	for len(r.memory) <= replica {
-		r.memory = append(r.memory, newMeter())
+		r.memory = append(r.memory, newSampleMeter())
 	}
-	r.memory[replica].put(t, percent)
+	return r.memory[replica]
 }
 
 func (r *Recorder) stageMeters(replica, stage int) (busy, mfu *meter) {
@@ -238,6 +260,12 @@ func (r *Recorder) Close(extra map[string]any) error {
 		return err
 	}
 	out.w.Write(append(js, '\n'))
+	if r.opts.Utilization {
+		if err := r.writeUtilization(); err != nil {
+			r.Abort()
+			return err
+		}
+	}
 	if r.opts.Plots {
 		if err := r.writePlots(); err != nil {
 			r.Abort()
