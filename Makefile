@@ -65,15 +65,15 @@ fuzz:
 		done; \
 	done
 
-# The three stages on the project's default experiment: Vidur's defaults (Llama-2-7B on an A100,
-# Sarathi-Serve, 128 synthetic requests), with a roofline dataset so that no measurements are
-# needed. SIMFLAGS adds simulate flags, e.g. SIMFLAGS='--config my-experiment.yaml'.
-# The exact commands are to be finalized by the lead once the stage commands settle.
+# The three stages on the project's default experiment (configs/default.yaml: Llama-2-7B on an
+# A100, Sarathi-Serve, 4,000 synthetic requests) with the bundled roofline dataset, so that no
+# measurements and no network are needed. SIMFLAGS replaces the simulate flags, e.g.
+# SIMFLAGS='--config my-experiment.yaml'.
 GPU       ?= a100
 MODEL     ?= meta-llama/Llama-2-7b-hf
 DATASET   ?= datasets/default
 MODELS    ?= models
-SIMFLAGS  ?=
+SIMFLAGS  ?= --config configs/default.yaml
 
 profile: build
 	$(BIN) profile synth --gpu $(GPU) --model $(MODEL) --out $(DATASET)
