@@ -180,16 +180,6 @@ func (t *csvTable) col(name string) int {
 	return -1
 }
 
-// has reports whether every named column is in the header.
-func (t *csvTable) has(names ...string) bool {
-	for _, n := range names {
-		if t.col(n) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // requireCols returns an *InputError (line 1) naming the first missing column.
 func (t *csvTable) requireCols(names ...string) error {
 	for _, n := range names {

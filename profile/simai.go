@@ -73,13 +73,12 @@ type simaiHeader struct {
 }
 
 type simaiParser struct {
-	src   Source
-	res   Result
-	skip  skipper
-	hdr   simaiHeader
-	want  int // layer lines announced on line 2
-	got   int
-	first bool
+	src  Source
+	res  Result
+	skip skipper
+	hdr  simaiHeader
+	want int // layer lines announced on line 2
+	got  int
 }
 
 func readSimAIWorkload(src Source, opts Options) (Result, error) {

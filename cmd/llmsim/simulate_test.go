@@ -10,8 +10,8 @@ import (
 )
 
 // runSimulateCmd runs `llmsim simulate args...` with the output under a fresh folder,
-// and returns the error and that folder.
-func runSimulateCmd(t *testing.T, args ...string) (error, string) {
+// and returns that folder and the error.
+func runSimulateCmd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "runs")
 	cmd := newSimulateCmd()
@@ -19,7 +19,7 @@ func runSimulateCmd(t *testing.T, args ...string) (error, string) {
 	cmd.SetArgs(append([]string{"--metrics_config_output_dir", out, "--no-progress"}, args...))
 	cmd.SetOut(new(strings.Builder))
 	cmd.SetErr(new(strings.Builder))
-	return cmd.Execute(), out
+	return out, cmd.Execute()
 }
 
 // TestSimulateRejectsBadInput checks that bad input stops `llmsim simulate` before the
@@ -71,7 +71,7 @@ func TestSimulateRejectsBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			err, out := runSimulateCmd(t, tc.args...)
+			out, err := runSimulateCmd(t, tc.args...)
 			if err == nil {
 				t.Fatal("simulate accepted the input")
 			}
