@@ -34,18 +34,21 @@ type Manifest struct {
 	SchemaVersion string `json:"schema_version"`
 	// ID is the hex SHA-256 of this manifest serialised with ID empty. The manifest lists
 	// the SHA-256 of every operator file, so the id covers their content too.
-	ID        string       `json:"id"`
-	GPU       string       `json:"gpu"`
-	Model     string       `json:"model"`
-	TP        int          `json:"tp"`
-	Network   string       `json:"network,omitempty"`
-	BlockSize int          `json:"block_size,omitempty"`
-	Datasets  []DatasetRef `json:"datasets"`
-	Seed      uint64       `json:"seed"`
-	Predictor string       `json:"predictor"` // auto, forest, linear, interp
-	GridName  string       `json:"grid"`      // hyper-parameter grid: vidur, small
-	Selection string       `json:"selection"` // kfold or oob
-	Folds     int          `json:"folds"`
+	ID      string `json:"id"`
+	GPU     string `json:"gpu"`
+	Model   string `json:"model"`
+	TP      int    `json:"tp"`
+	Network string `json:"network,omitempty"`
+	// CollectivesOnly marks an artifact of one network's collectives (TrainCollectives):
+	// no model, TP 0, Network the node.
+	CollectivesOnly bool         `json:"collectives_only,omitempty"`
+	BlockSize       int          `json:"block_size,omitempty"`
+	Datasets        []DatasetRef `json:"datasets"`
+	Seed            uint64       `json:"seed"`
+	Predictor       string       `json:"predictor"` // auto, forest, linear, interp
+	GridName        string       `json:"grid"`      // hyper-parameter grid: vidur, small
+	Selection       string       `json:"selection"` // kfold or oob
+	Folds           int          `json:"folds"`
 	// CV is the fold assignment of k-fold selection (CVScheme: interleaved or
 	// contiguous); empty with oob. Scores are the mean of the folds' MAPE.
 	CV        string     `json:"cv,omitempty"`
@@ -116,8 +119,24 @@ func (m *Manifest) ShortID() string {
 	return m.ID[:12]
 }
 
-// Version is the artifact's directory name: tp<N>-<short id>.
-func (m *Manifest) Version() string { return fmt.Sprintf("tp%d-%s", m.TP, m.ShortID()) }
+// Version is the artifact's directory name: tp<N>-<short id>, or the short id alone for
+// a collectives-only artifact.
+func (m *Manifest) Version() string {
+	if m.CollectivesOnly {
+		return m.ShortID()
+	}
+	return fmt.Sprintf("tp%d-%s", m.TP, m.ShortID())
+}
+
+// Dir is the artifact's directory relative to the models folder:
+// <gpu>/<model>/<version>, or <gpu>/network-<node>/<version> for collectives only.
+func (m *Manifest) Dir() string {
+	owner := filepath.FromSlash(m.Model)
+	if m.CollectivesOnly {
+		owner = "network-" + m.Network
+	}
+	return filepath.Join(m.GPU, owner, m.Version())
+}
 
 func encodeOp(f *opFile) ([]byte, error) {
 	var buf bytes.Buffer
@@ -189,7 +208,7 @@ func WriteArtifact(modelsRoot string, res *Result) (string, error) {
 	}
 	files[ManifestFile] = append(man, '\n')
 
-	final := filepath.Join(modelsRoot, res.Manifest.GPU, filepath.FromSlash(res.Manifest.Model), res.Manifest.Version())
+	final := filepath.Join(modelsRoot, res.Manifest.Dir())
 	if _, err := os.Stat(final); err == nil {
 		if _, verr := OpenArtifact(final, ""); verr != nil {
 			return "", fmt.Errorf("train: %s exists and does not verify (%v); remove it to retrain", final, verr)

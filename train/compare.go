@@ -38,7 +38,10 @@ type CompareRow struct {
 	// OODShare is the share of scored rows outside the training domain (per feature
 	// range of the rows it was fitted on).
 	OODShare float64
-	Holdout  *Scores
+	// Synthetic says that the artifact's operator was trained on profile synth rows
+	// (the roofline), not on measurements; the predictor name ends in "(synthetic)".
+	Synthetic bool
+	Holdout   *Scores
 	// Measured and Predicted are the scored rows, for plots.
 	Measured, Predicted []float64
 }
@@ -57,6 +60,9 @@ func Compare(rows []profile.Row, m catalog.Model, opt CompareOptions) ([]Compare
 	for _, spec := range Operators(m) {
 		t, err := selectRows(rows, spec, m, opt.Selection)
 		if errors.Is(err, ErrNoRows) || !spec.Required && errors.Is(err, ErrFilteredOut) {
+			// Nothing measured to score against; an artifact that filled the operator
+			// from profile synth is still listed, so that the table shows it is synthetic.
+			out = append(out, unscoredSynthetic(opt.Artifacts, spec.Op)...)
 			continue
 		}
 		if err != nil {
@@ -221,17 +227,46 @@ func (m *gridModel) Predict(x []float64) float64 {
 	return v
 }
 
+// artifactLabel names an artifact's predictor of op in compare's table and says whether
+// the operator was trained on roofline rows.
+func artifactLabel(a *Artifact, op string) (string, bool) {
+	label := "artifact:" + a.Manifest.ShortID()
+	for _, r := range a.Manifest.Operators {
+		if r.Op == op && r.Synthetic {
+			return label + " (synthetic)", true
+		}
+	}
+	return label, false
+}
+
+// unscoredSynthetic lists the artifacts whose op came from profile synth, for an
+// operator without measured rows: no scores (NaN), no rows.
+func unscoredSynthetic(arts []*Artifact, op string) []CompareRow {
+	var out []CompareRow
+	nan := math.NaN()
+	for _, a := range arts {
+		if !slices.Contains(a.Ops(), op) {
+			continue
+		}
+		if label, synth := artifactLabel(a, op); synth {
+			out = append(out, CompareRow{Op: op, Predictor: label, Synthetic: true, Scores: Scores{MAPE: nan, P90APE: nan, MaxAPE: nan}})
+		}
+	}
+	return out
+}
+
 func compareArtifact(a *Artifact, spec OpSpec, t, hold *table) (*CompareRow, error) {
 	if !slices.Contains(a.Ops(), spec.Op) {
 		return nil, nil
 	}
+	label, synth := artifactLabel(a, spec.Op)
 	g, err := a.Grid(spec.Op)
 	if err != nil {
 		return nil, err
 	}
 	gm := &gridModel{g: g, spec: spec}
 	pred := predictAll(t, gm)
-	row := &CompareRow{Op: spec.Op, Predictor: "artifact:" + a.Manifest.ShortID(), Scores: score(t.y, pred),
+	row := &CompareRow{Op: spec.Op, Predictor: label, Synthetic: synth, Scores: score(t.y, pred),
 		OODShare: float64(gm.oob) / float64(len(t.y)), Measured: t.y, Predicted: pred}
 	if hold != nil {
 		s := scoreModel(hold, gm)

@@ -165,6 +165,12 @@ func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection)
 		// fills the operators the measurements of this GPU lack.
 		cand = slices.DeleteFunc(cand, func(r *profile.Row) bool { return r.Synthetic })
 	}
+	if spec.class != classCollective {
+		var err error
+		if cand, err = keepOneRegime(spec.Op, cand); err != nil {
+			return nil, err
+		}
+	}
 	var filters []keyFilter
 	tp := int64(sel.TP)
 	switch spec.class {
@@ -314,6 +320,61 @@ func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection)
 		return nil, fmt.Errorf("train: %s: %d rows match the model's keys but none has %s", spec.Op, len(cand), what)
 	}
 	return t, nil
+}
+
+// measurementRegime is a key column of Row.Extra whose values are different ways of
+// measuring an operator, not features of it. Frontier's moe.csv times the router both
+// with the real logit top-k (routing_assignment_policy logit_topk, the
+// standard_fused_topk kernel) and with a balanced round-robin assignment through
+// another kernel, whose top-k takes 0.35 ms where the real one takes 0.07; it times the
+// gating both standalone and after an FFN-like prefix (gating_runtime_context
+// prefill_hot); the *_kernel_only.csv files time kernels without launch gaps
+// (measurement_type KERNEL_ONLY). Rows of several regimes under the same features make
+// the target look like noise to every predictor, so one regime is kept: the preferred
+// value, which is what the simulator prices — a server's router, timed with CUDA events
+// around the operator as Vidur's profiler times it.
+type measurementRegime struct{ key, prefer string }
+
+var measurementRegimes = []measurementRegime{
+	{"measurement_type", "CUDA_EVENT"},
+	{"routing_assignment_policy", "logit_topk"},
+	{"gating_runtime_context", "standalone_legacy"},
+}
+
+// keepOneRegime drops the rows of non-preferred regimes when cand mixes regimes. Rows
+// without the column (older files, other sources) are kept. Several regimes none of
+// which is the preferred one are an error: there is no principled choice among them.
+func keepOneRegime(op string, cand []*profile.Row) ([]*profile.Row, error) {
+	extras := make([]map[string]string, len(cand))
+	for i, r := range cand {
+		if r.Extra != "" {
+			extras[i] = profile.ParseExtra(r.Extra)
+		}
+	}
+	for _, reg := range measurementRegimes {
+		vals := map[string]bool{}
+		for _, e := range extras {
+			if v := e[reg.key]; v != "" {
+				vals[v] = true
+			}
+		}
+		if len(vals) < 2 {
+			continue
+		}
+		if !vals[reg.prefer] {
+			return nil, fmt.Errorf("train: %s: the rows mix %s %s and none is %s; ingest one of them", op, reg.key, strings.Join(sortedKeys(vals), ", "), reg.prefer)
+		}
+		var keptRows []*profile.Row
+		var keptExtras []map[string]string
+		for i, e := range extras {
+			if v := e[reg.key]; v == "" || v == reg.prefer {
+				keptRows = append(keptRows, cand[i])
+				keptExtras = append(keptExtras, e)
+			}
+		}
+		cand, extras = keptRows, keptExtras
+	}
+	return cand, nil
 }
 
 func emptyFilter(op, key, want string, have []string) error {

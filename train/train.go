@@ -56,21 +56,8 @@ type Result struct {
 // Train selects and fits a predictor for every operator of model m in the input rows,
 // evaluates it on the prediction grids, and returns the artifact to write.
 func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
-	kinds, err := ParseKinds(opt.Predictor)
-	if err != nil {
-		return nil, err
-	}
-	if opt.Folds < 2 {
-		return nil, fmt.Errorf("train: %d folds; k-fold CV needs at least 2", opt.Folds)
-	}
-	if err := opt.Ranges.Validate(); err != nil {
-		return nil, err
-	}
 	if opt.TP < 1 {
 		return nil, fmt.Errorf("train: tp %d < 1", opt.TP)
-	}
-	if len(opt.Grid.Forest) == 0 && slices.Contains(kinds, KindForest) {
-		return nil, fmt.Errorf("train: the %q grid has no forest points", opt.Grid.Name)
 	}
 	if opt.GPU == "" {
 		gpus := map[string]bool{}
@@ -84,6 +71,57 @@ func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
 		}
 		opt.GPU = sortedKeys(gpus)[0]
 	}
+	res, err := newResult(in, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Manifest.Model = m.Name
+	return res, trainOps(res, in.Rows, Operators(m), m, opt)
+}
+
+// TrainCollectives fits the collective operators of one network alone. The artifact
+// belongs to no model and no TP degree: it is the network's measured collectives
+// (all_reduce, send_recv, and all_gather, reduce_scatter, all_to_all where the data has
+// them), keyed by bytes, group size and ranks per node, for any model served on that
+// node. Its manifest says collectives_only; it lives under
+// <models>/<gpu>/network-<node>/<short id>/.
+func TrainCollectives(in Input, node catalog.Node, opt Options) (*Result, error) {
+	opt.GPU, opt.Network, opt.TP, opt.BlockSize = node.GPU, node.Name, 0, 0
+	res, err := newResult(in, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Manifest.CollectivesOnly = true
+	var specs []OpSpec
+	for _, s := range Operators(catalog.Model{}) {
+		if s.class == classCollective {
+			specs = append(specs, s)
+		}
+	}
+	if err := trainOps(res, in.Rows, specs, catalog.Model{}, opt); err != nil {
+		return nil, err
+	}
+	if len(res.Manifest.Operators) == 0 {
+		return nil, fmt.Errorf("train: no collective rows of network %s in the datasets", node.Name)
+	}
+	return res, nil
+}
+
+// newResult checks the options shared by every artifact and starts its manifest.
+func newResult(in Input, opt Options) (*Result, error) {
+	kinds, err := ParseKinds(opt.Predictor)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Folds < 2 {
+		return nil, fmt.Errorf("train: %d folds; k-fold CV needs at least 2", opt.Folds)
+	}
+	if err := opt.Ranges.Validate(); err != nil {
+		return nil, err
+	}
+	if len(opt.Grid.Forest) == 0 && slices.Contains(kinds, KindForest) {
+		return nil, fmt.Errorf("train: the %q grid has no forest points", opt.Grid.Name)
+	}
 	if opt.CV, err = ParseCVScheme(string(opt.CV)); err != nil {
 		return nil, err
 	}
@@ -94,7 +132,7 @@ func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
 	res := &Result{
 		Manifest: Manifest{
 			SchemaVersion: ArtifactSchemaVersion,
-			GPU:           opt.GPU, Model: m.Name, TP: opt.TP, Network: opt.Network, BlockSize: opt.BlockSize,
+			GPU:           opt.GPU, TP: opt.TP, Network: opt.Network, BlockSize: opt.BlockSize,
 			Datasets: in.Datasets, Seed: opt.Seed, Predictor: string(kinds[0]), GridName: opt.Grid.Name,
 			Selection: selection, Folds: opt.Folds, CV: cv, Ranges: opt.Ranges, Target: targetMedianMSCol,
 		},
@@ -105,15 +143,23 @@ func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
 	if len(kinds) > 1 {
 		res.Manifest.Predictor = "auto"
 	}
-	specs := Operators(m)
+	return res, nil
+}
+
+// trainOps trains specs one after another into res.
+func trainOps(res *Result, rows []profile.Row, specs []OpSpec, m catalog.Model, opt Options) error {
+	kinds, err := ParseKinds(opt.Predictor)
+	if err != nil {
+		return err
+	}
 	for i, spec := range specs {
 		if opt.Progress != nil {
 			opt.Progress(spec.Op, i, len(specs))
 		}
 		start := time.Now()
-		rec, grid, mod, err := trainOp(in.Rows, spec, m, kinds, opt)
+		rec, grid, mod, err := trainOp(rows, spec, m, kinds, opt)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		res.Seconds[spec.Op] = time.Since(start).Seconds()
 		if rec == nil {
@@ -127,7 +173,7 @@ func Train(in Input, m catalog.Model, opt Options) (*Result, error) {
 			res.models[spec.Op] = mod
 		}
 	}
-	return res, nil
+	return nil
 }
 
 func trainOp(rows []profile.Row, spec OpSpec, m catalog.Model, kinds []Kind, opt Options) (*OpRecord, *Grid, []byte, error) {

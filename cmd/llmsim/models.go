@@ -33,7 +33,7 @@ func newModelsCmd() *cobra.Command {
 			fmt.Fprintln(tw, "id\tgpu\tmodel\ttp\tpredictor\tgrid\tops\tdir")
 			for _, e := range es {
 				m := e.Manifest
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\n", m.ShortID(), m.GPU, m.Model, m.TP, m.Predictor, m.GridName, len(m.Operators), e.Dir)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%d\t%s\n", m.ShortID(), m.GPU, artifactOwner(&m), m.TP, m.Predictor, m.GridName, len(m.Operators), e.Dir)
 			}
 			return tw.Flush()
 		},
@@ -58,7 +58,7 @@ func newModelsCmd() *cobra.Command {
 			}
 			m := &a.Manifest
 			fmt.Fprintf(w, "artifact %s\n  id %s\n  gpu %s  model %s  tp %d  predictor %s  grid %s  selection %s (%d folds%s)  seed %d\n",
-				a.Dir, m.ID, m.GPU, m.Model, m.TP, m.Predictor, m.GridName, m.Selection, m.Folds, cvSuffix(m.CV), m.Seed)
+				a.Dir, m.ID, m.GPU, artifactOwner(m), m.TP, m.Predictor, m.GridName, m.Selection, m.Folds, cvSuffix(m.CV), m.Seed)
 			for _, d := range m.Datasets {
 				fmt.Fprintf(w, "  dataset %s (%d rows, synthetic %v)\n", d.ID, d.Rows, d.Synthetic)
 			}
@@ -91,4 +91,13 @@ func cvSuffix(cv string) string {
 		return ""
 	}
 	return ", " + cv
+}
+
+// artifactOwner is what an artifact was trained for: its model, or network-<node> for a
+// collectives-only artifact.
+func artifactOwner(m *train.Manifest) string {
+	if m.CollectivesOnly {
+		return "network-" + m.Network
+	}
+	return m.Model
 }

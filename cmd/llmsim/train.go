@@ -26,6 +26,7 @@ func newTrainCmd() *cobra.Command {
 		out       string
 		oob       bool
 		ranges    = train.DefaultRanges()
+		collOnly  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "train",
@@ -34,14 +35,42 @@ func newTrainCmd() *cobra.Command {
 cross-validated MAPE (a regression forest, polynomial least squares or piecewise-linear
 interpolation, each over its own hyper-parameter grid, as Vidur's predictor does), refits it
 on all rows, evaluates it on the prediction grids and writes one artifact per TP degree to
-<out>/<gpu>/<model>/tp<N>-<id>/. The same dataset and seed give byte-identical artifacts.`,
+<out>/<gpu>/<model>/tp<N>-<id>/. The same dataset and seed give byte-identical artifacts.
+
+With --collectives-only it trains one network's collectives alone (--network names the
+node, e.g. a100_dgx; no --model or --tp) into <out>/<gpu>/network-<node>/<id>/.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case collOnly && fit.model != "":
+				return fmt.Errorf("train: --collectives-only trains no model; drop --model %s", fit.model)
+			case collOnly && cmd.Flags().Changed("tp"):
+				return fmt.Errorf("train: --collectives-only artifacts have no TP degree; drop --tp")
+			case collOnly && fit.network == "":
+				return fmt.Errorf("train: --collectives-only needs --network (the node, e.g. a100_dgx)")
+			case !collOnly && fit.model == "":
+				return fmt.Errorf("train: --model is required (or --collectives-only with --network)")
+			}
 			set, err := fit.load()
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
+			if collOnly {
+				node, err := catalog.Default().Node(fit.network)
+				if err != nil {
+					return err
+				}
+				opt := train.Options{
+					Selection: fit.selection(0),
+					Predictor: predictor, Grid: set.grid, Folds: fit.folds, CV: set.cv, OOB: oob, Ranges: ranges, Seed: fit.seed, Workers: fit.workers,
+				}
+				res, err := train.TrainCollectives(set.in, *node, opt)
+				if err != nil {
+					return err
+				}
+				return writeTrained(w, out, res)
+			}
 			for _, tp := range tps {
 				opt := train.Options{
 					Selection: fit.selection(tp),
@@ -63,12 +92,9 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 				if err != nil {
 					return err
 				}
-				dir, err := train.WriteArtifact(out, res)
-				if err != nil {
+				if err := writeTrained(w, out, res); err != nil {
 					return err
 				}
-				fmt.Fprintf(w, "artifact %s\n  id %s\n", dir, res.Manifest.ID)
-				printArtifactOps(w, &res.Manifest, res.Seconds)
 			}
 			return nil
 		},
@@ -88,9 +114,20 @@ on all rows, evaluates it on the prediction grids and writes one artifact per TP
 	fs.IntVar(&ranges.KVStep, "kv-step", ranges.KVStep, "grid: kv_cache_size step")
 	fs.IntVar(&ranges.MaxChunk, "max-chunk", ranges.MaxChunk, "grid: prefill chunk 1..N")
 	fs.IntVar(&ranges.ChunkStep, "chunk-step", ranges.ChunkStep, "grid: keep every chunk up to 256, then every Nth (0: every chunk; 16 makes the prefill grid 8x smaller)")
+	fs.BoolVar(&collOnly, "collectives-only", false, "train only the collectives of --network into a network artifact (no --model, no --tp)")
 	cmd.MarkFlagRequired("dataset")
-	cmd.MarkFlagRequired("model")
 	return cmd
+}
+
+// writeTrained writes an artifact and prints where it went and its operators.
+func writeTrained(w io.Writer, out string, res *train.Result) error {
+	dir, err := train.WriteArtifact(out, res)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "artifact %s\n  id %s\n", dir, res.Manifest.ID)
+	printArtifactOps(w, &res.Manifest, res.Seconds)
+	return nil
 }
 
 // fitFlags are the flags that train and compare share: which rows of which datasets to fit,
@@ -135,8 +172,10 @@ func (f *fitFlags) load() (fitSetup, error) {
 	if s.in, err = loadTrainInput(f.datasets); err != nil {
 		return s, err
 	}
-	if s.model, err = catalog.Default().Model(f.model); err != nil {
-		return s, err
+	if f.model != "" { // empty only for collectives-only training
+		if s.model, err = catalog.Default().Model(f.model); err != nil {
+			return s, err
+		}
 	}
 	if s.grid, err = train.GridByName(f.grid, f.seed); err != nil {
 		return s, err
@@ -191,7 +230,11 @@ func printArtifactOps(w io.Writer, m *train.Manifest, seconds map[string]float64
 				cv[s.Kind] = strconv.FormatFloat(*s.CVMAPE, 'f', 2, 64) + "%"
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%s", r.Op, r.Kind, r.Rows, mapeOrDash(cv[train.KindForest]), mapeOrDash(cv[train.KindLinear]), mapeOrDash(cv[train.KindInterp]))
+		chosen := string(r.Kind)
+		if r.Synthetic {
+			chosen += " (synthetic)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\t%s", r.Op, chosen, r.Rows, mapeOrDash(cv[train.KindForest]), mapeOrDash(cv[train.KindLinear]), mapeOrDash(cv[train.KindInterp]))
 		if seconds != nil {
 			fmt.Fprintf(tw, "\t%.2f", seconds[r.Op])
 		}
