@@ -23,7 +23,10 @@
 //     sched_*.go: one file per replica scheduler; global.go: round_robin, random, lor.
 //   - pd.go, pd_config.go, sched_splitwise.go: prefill–decode disaggregation (the
 //     split_wise schedulers): prefill and decode pools of their own shape, placement,
-//     and the KV-cache transfer over a FIFO prefill NIC (docs/pd.md).
+//     and the KV-cache transfer over a FIFO prefill NIC (docs/pd.md). Each pool has its own
+//     TP, PP and EP, layout, memory plan and predictor (pd_config.go), MoE models included.
+//   - split.go: SplitRecorder, the mean attention/MLP/MoE/comm/dispatch split of the
+//     batches, per pool under disaggregation (summary.json's batch_split).
 //   - memory.go: the memory planner (weights vs KV cache, KV blocks per replica).
 //   - parallel.go: Layout, how TP, attention DP, EP and PP share a replica's GPUs;
 //     parallel_config.go wires MoE, MLA and hybrid models (memory_moe.go plans their

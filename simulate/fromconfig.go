@@ -30,7 +30,7 @@ func PredictorLimits(cfg *config.Config) predictor.Limits {
 // FromConfig resolves an experiment into a Setup: the model and GPU from cat, the
 // memory plan, the schedulers, and a predictor over tables. It fails before anything
 // is simulated when the model does not fit in GPU memory. Every replica uses tables; a
-// disaggregated cluster whose pools have another TP needs FromConfigPools.
+// disaggregated cluster whose pools have another TP or EP needs FromConfigPools.
 func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tables) (Setup, error) {
 	return FromConfigPools(cfg, cat, SameTables(cfg, tables))
 }
@@ -40,7 +40,7 @@ func FromConfig(cfg *config.Config, cat *catalog.Catalog, tables *predictor.Tabl
 func FromConfigPools(cfg *config.Config, cat *catalog.Catalog, poolTables PoolTables) (Setup, error) {
 	var s Setup
 	rc := cfg.Cluster.Replica
-	tables, err := poolTables(rc.TensorParallelSize, rc.NumPipelineStages)
+	tables, err := poolTables(SharedShape(rc))
 	if err != nil {
 		return s, err
 	}
@@ -59,47 +59,7 @@ func FromConfigPools(cfg *config.Config, cat *catalog.Catalog, poolTables PoolTa
 		return s, fmt.Errorf("simulate: unknown replica scheduler %q", rs.Type)
 	}
 	maxTokens := cfg.RequestGenerator.MaxTokens()
-	var mem MemoryPlan
-	var layout Layout
-	var arch *predictor.Arch
-	if NeedsArch(model) {
-		if vidur {
-			return s, fmt.Errorf("simulate: model %s: Vidur has no MoE, MLA or hybrid-attention model to reproduce; drop --compat", model.Name)
-		}
-		mem, layout, arch, err = planArch(cfg, cat, model, gpu, tables, maxTokens)
-	} else {
-		layout, err = LayoutFromConfig(rc, model, cat)
-		if err == nil {
-			mem, err = PlanMemory(MemoryInput{
-				Model:                model,
-				GPUMemoryGiB:         gpu.MemoryGB,
-				TensorParallel:       rc.TensorParallelSize,
-				PipelineStages:       rc.NumPipelineStages,
-				MaxRequestTokens:     maxTokens,
-				MemoryMarginFraction: rc.MemoryMarginFraction,
-				Vidur:                vidur,
-			})
-		}
-	}
-	if err != nil {
-		return s, err
-	}
-	pc := cfg.ExecutionTimePredictor
-	dec, pre := predictor.VidurBatchingOverheads(model.NumQHeads, model.NumKVHeads,
-		pc.AttentionDecodeBatchingOverheadFraction, pc.AttentionPrefillBatchingOverheadFraction)
-	pred, err := predictor.New(tables, predictor.Config{
-		LayersPerStage:              mem.LayersPerStage,
-		NumStages:                   rc.NumPipelineStages,
-		TensorParallel:              rc.TensorParallelSize,
-		PostAttnNorm:                model.PostAttnNorm,
-		DecodeBatchingOverhead:      dec,
-		PrefillBatchingOverhead:     pre,
-		NCCLLaunchOverheadMS:        pc.NCCLCPULaunchOverheadMS,
-		NCCLSkewOverheadPerDeviceMS: pc.NCCLCPUSkewOverheadPerDeviceMS,
-		CPUOverheads:                !pc.SkipCPUOverheadModeling,
-		Strict:                      vidur,
-		Arch:                        arch,
-	})
+	mem, layout, pred, err := replicaPredictor(cfg, rc, cat, model, gpu, tables, routeStreamMixed)
 	if err != nil {
 		return s, err
 	}
@@ -136,7 +96,7 @@ func FromConfigPools(cfg *config.Config, cat *catalog.Catalog, poolTables PoolTa
 		VidurCompat:      vidur,
 	}
 	if rs.Type == config.SchedulerSplitWise {
-		if s.PD, err = pdFromConfig(cfg, model, gpu, poolTables); err != nil {
+		if s.PD, err = pdFromConfig(cfg, cat, model, gpu, poolTables); err != nil {
 			return s, err
 		}
 	}

@@ -26,6 +26,11 @@ type MemoryPlan struct {
 	AttentionDP          int     `json:",omitempty"`
 	ExpertsPerDevice     int     `json:",omitempty"`
 	StateBytesPerRequest float64 `json:",omitempty"`
+	// ActiveParamsPerGPU is what MFU counts for such models: the parameters one token
+	// passes through in the stage (its top-k and shared experts, not every expert held)
+	// divided over the stage's TP × attention-DP GPUs. Counting held experts instead
+	// made a DeepSeek-V3 prefill batch report ~400% MFU.
+	ActiveParamsPerGPU float64 `json:",omitempty"`
 }
 
 // MemoryInput is what the memory planner needs.

@@ -82,11 +82,13 @@ func PlanArchMemory(in ArchMemoryInput) (MemoryPlan, ArchWeights, error) {
 	}
 
 	var worst ArchWeights
-	var worstKV, worstState float64
+	var worstKV, worstState, worstActive float64
 	for st := range l.PP {
 		var sw ArchWeights
 		var full, linear int
+		var active float64 // parameters one token passes through in this stage, unsharded
 		for i := st * lps; i < (st+1)*lps; i++ {
+			active += float64(m.ActiveParamsOfLayer(i))
 			if m.IsFullAttentionLayer(i) {
 				sw.Attention += float64(m.AttentionParamsPerLayer()) * wb / tp
 				full++
@@ -111,6 +113,7 @@ func PlanArchMemory(in ArchMemoryInput) (MemoryPlan, ArchWeights, error) {
 		}
 		if sw.Total() > worst.Total() {
 			worst = sw
+			worstActive = active
 		}
 		worstKV = math.Max(worstKV, float64(full)*kvPerLayer)
 		worstState = math.Max(worstState, float64(linear)*statePerLayer)
@@ -128,6 +131,7 @@ func PlanArchMemory(in ArchMemoryInput) (MemoryPlan, ArchWeights, error) {
 		AttentionDP:          l.DP,
 		ExpertsPerDevice:     l.ExpertsPerGPU(),
 		StateBytesPerRequest: worstState,
+		ActiveParamsPerGPU:   worstActive / float64(l.TP*l.DP),
 	}
 	free := plan.AvailableBytes - plan.ParamBytesPerDevice
 	perGroup := 0

@@ -99,12 +99,17 @@ func ArchNeeds(m *catalog.Model, l Layout) predictor.ArchNeeds {
 // ArtifactRecipe returns the commands that make a roofline artifact for a run of m on
 // gpu with layout l, for messages that find none.
 func ArtifactRecipe(m *catalog.Model, gpu string, l Layout) string {
+	return ArtifactCommands(m, gpu, l) + "\n  then pass the printed id with --artifact"
+}
+
+// ArtifactCommands are the profile synth and train commands of ArtifactRecipe.
+func ArtifactCommands(m *catalog.Model, gpu string, l Layout) string {
 	ds := fmt.Sprintf("datasets/synth-%s-%s", gpu, catalogSlug(m.Name))
 	ep := ""
 	if m.IsMoE() {
 		ep = fmt.Sprintf(" --ep %d", l.EP)
 	}
-	return fmt.Sprintf("llmsim profile synth --gpu %s --model %s --tp %d%s --out %s\n  llmsim train --dataset %s --model %s --gpu %s --tp %d --out models\n  then pass the printed id with --artifact",
+	return fmt.Sprintf("llmsim profile synth --gpu %s --model %s --tp %d%s --out %s\n  llmsim train --dataset %s --model %s --gpu %s --tp %d --out models",
 		gpu, m.Name, l.TP, ep, ds, ds, m.Name, gpu, l.TP)
 }
 
@@ -119,9 +124,10 @@ func catalogSlug(name string) string {
 }
 
 // planArch resolves the memory plan and the predictor architecture of a MoE, MLA or
-// hybrid model.
-func planArch(cfg *config.Config, cat *catalog.Catalog, m *catalog.Model, gpu *catalog.GPU, tables *predictor.Tables, maxTokens int) (MemoryPlan, Layout, *predictor.Arch, error) {
-	rc := cfg.Cluster.Replica
+// hybrid model on replicas configured by rc; the router draws from PCG stream
+// routeStream of the experiment's seed. AICB tables price whole layers themselves, so
+// they get the memory plan and no Arch.
+func planArch(cfg *config.Config, rc config.ReplicaConfig, cat *catalog.Catalog, m *catalog.Model, gpu *catalog.GPU, tables *predictor.Tables, maxTokens int, routeStream uint64) (MemoryPlan, Layout, *predictor.Arch, error) {
 	l, err := LayoutFromConfig(rc, m, cat)
 	if err != nil {
 		return MemoryPlan{}, l, nil, err
@@ -132,6 +138,9 @@ func planArch(cfg *config.Config, cat *catalog.Catalog, m *catalog.Model, gpu *c
 	})
 	if err != nil {
 		return mem, l, nil, err
+	}
+	if tables.AICB != nil {
+		return mem, l, nil, nil
 	}
 	if tables.Arch == nil {
 		return mem, l, nil, fmt.Errorf("simulate: %s: the predictor tables hold no MoE or linear-attention operators for %s; make an artifact for it:\n  %s",
@@ -166,7 +175,7 @@ func planArch(cfg *config.Config, cat *catalog.Catalog, m *catalog.Model, gpu *c
 				return mem, l, nil, err
 			}
 		}
-		rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x726f757465)) // "route"
+		rng := rand.New(rand.NewPCG(uint64(cfg.Seed), routeStream))
 		if a.Router, err = NewRouter(rcfg, m.MoE.NumRoutedExperts, a.TopK, l.EP, rng); err != nil {
 			return mem, l, nil, err
 		}

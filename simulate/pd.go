@@ -39,6 +39,9 @@ const (
 type PoolSetup struct {
 	NumStages int
 	Memory    MemoryPlan
+	// Layout is how the pool's replicas share their GPUs; its DP deals each batch's
+	// requests to the attention data-parallel groups.
+	Layout    Layout
 	Predictor *predictor.Predictor
 }
 
@@ -322,6 +325,17 @@ func (s *Simulator) predictorFor(id int) *predictor.Predictor {
 		return p
 	}
 	return s.pred
+}
+
+// attentionDP is the number of attention data-parallel groups of replica id's stages.
+func (s *Simulator) attentionDP(id int) int {
+	if pd := s.setup.PD; pd != nil {
+		if id < pd.NumPrefill {
+			return pd.Prefill.Layout.DP
+		}
+		return pd.Decode.Layout.DP
+	}
+	return s.setup.Layout.DP
 }
 
 // clampedLookups sums the clamped lookups of every predictor the replicas use.

@@ -9,18 +9,38 @@ import (
 	"github.com/llmsim/llmsim/simulate/config"
 )
 
-// PoolTables returns the prediction tables of replicas with tensor-parallel degree tp
-// and pp pipeline stages (an artifact is trained per TP; the collectives in it depend on
-// the group).
-type PoolTables func(tp, pp int) (*predictor.Tables, error)
+// PoolShape is the parallelism of one pool's replicas. The attention data-parallel
+// degree follows from it as for the shared shape: the configured one, else EP/TP when
+// EP exceeds TP.
+type PoolShape struct{ TP, PP, EP int }
 
-// SameTables serves one set of tables, built for the experiment's shared TP, to every
-// replica shape with that TP, and refuses other TPs.
+// Apply returns rc with the pool's TP, PP and EP in place of the shared ones.
+func (sh PoolShape) Apply(rc config.ReplicaConfig) config.ReplicaConfig {
+	rc.TensorParallelSize, rc.NumPipelineStages, rc.ExpertModelParallelSize = sh.TP, sh.PP, sh.EP
+	return rc
+}
+
+// SharedShape is the replica shape every replica has unless its pool overrides it.
+func SharedShape(rc config.ReplicaConfig) PoolShape {
+	return PoolShape{TP: rc.TensorParallelSize, PP: rc.NumPipelineStages, EP: rc.ExpertModelParallelSize}
+}
+
+// PoolTables returns the prediction tables of replicas of shape sh: an artifact is
+// trained per TP, its collectives depend on the TP and PP groups, and its expert grids
+// are resampled at one EP.
+type PoolTables func(sh PoolShape) (*predictor.Tables, error)
+
+// SameTables serves one set of tables, built for the experiment's shared shape, to
+// every replica shape with that TP (and that EP, when the tables hold expert grids), and
+// refuses the others.
 func SameTables(cfg *config.Config, t *predictor.Tables) PoolTables {
-	tp0 := cfg.Cluster.Replica.TensorParallelSize
-	return func(tp, _ int) (*predictor.Tables, error) {
-		if tp != tp0 {
-			return nil, fmt.Errorf("simulate: replicas with TP %d need prediction tables for TP %d; only TP %d's were given", tp, tp, tp0)
+	sh0 := SharedShape(cfg.Cluster.Replica)
+	return func(sh PoolShape) (*predictor.Tables, error) {
+		if sh.TP != sh0.TP {
+			return nil, fmt.Errorf("simulate: replicas with TP %d need prediction tables for TP %d; only TP %d's were given", sh.TP, sh.TP, sh0.TP)
+		}
+		if sh.EP != sh0.EP && t.Arch != nil && t.Arch.Expert[predictor.MoEGroupedGEMM] != nil {
+			return nil, fmt.Errorf("simulate: replicas with EP %d need expert tables for EP %d; only EP %d's were given", sh.EP, sh.EP, sh0.EP)
 		}
 		return t, nil
 	}
@@ -40,10 +60,19 @@ func forkDtypeBytes(dtype string) int64 {
 	return 2
 }
 
-// pdFromConfig resolves the disaggregation settings: the pools' shapes (per-pool TP/PP,
-// falling back to the shared ones), their memory plans and predictors, the KV size per
-// token and the transfer link.
-func pdFromConfig(cfg *config.Config, model *catalog.Model, gpu *catalog.GPU, poolTables PoolTables) (*PDSetup, error) {
+// Seeds of the routers (PCG stream "route" and its successors): mixed replicas and each
+// pool draw their expert loads from streams of their own.
+const (
+	routeStreamMixed uint64 = 0x726f757465 + iota
+	routeStreamPrefill
+	routeStreamDecode
+)
+
+// pdFromConfig resolves the disaggregation settings: the pools' shapes (per-pool TP, PP
+// and EP, falling back to the shared ones), their memory plans, layouts and predictors
+// (MoE, MLA and hybrid models priced layer kind by layer kind, as mixed replicas are),
+// the KV size per token and the transfer link.
+func pdFromConfig(cfg *config.Config, cat *catalog.Catalog, model *catalog.Model, gpu *catalog.GPU, poolTables PoolTables) (*PDSetup, error) {
 	rc := cfg.Cluster.Replica
 	sw := cfg.Cluster.ReplicaScheduler.SplitWise
 	fork := cfg.Compat == config.CompatVidurAlibabaCloud
@@ -67,22 +96,32 @@ func pdFromConfig(cfg *config.Config, model *catalog.Model, gpu *catalog.GPU, po
 	}
 	shapes := []struct {
 		name   string
-		tp, pp int
+		sh     PoolShape
+		stream uint64
 		pool   *PoolSetup
 	}{
-		{"prefill", or(rc.PrefillTensorParallelSize, rc.TensorParallelSize), or(rc.PrefillNumPipelineStages, rc.NumPipelineStages), &pd.Prefill},
-		{"decode", or(rc.DecodeTensorParallelSize, rc.TensorParallelSize), or(rc.DecodeNumPipelineStages, rc.NumPipelineStages), &pd.Decode},
+		{"prefill", PoolShape{
+			TP: or(rc.PrefillTensorParallelSize, rc.TensorParallelSize),
+			PP: or(rc.PrefillNumPipelineStages, rc.NumPipelineStages),
+			EP: or(rc.PrefillExpertModelParallelSize, rc.ExpertModelParallelSize),
+		}, routeStreamPrefill, &pd.Prefill},
+		{"decode", PoolShape{
+			TP: or(rc.DecodeTensorParallelSize, rc.TensorParallelSize),
+			PP: or(rc.DecodeNumPipelineStages, rc.NumPipelineStages),
+			EP: or(rc.DecodeExpertModelParallelSize, rc.ExpertModelParallelSize),
+		}, routeStreamDecode, &pd.Decode},
 	}
-	for _, sh := range shapes {
-		tables, err := poolTables(sh.tp, sh.pp)
+	for _, p := range shapes {
+		where := fmt.Sprintf("%s replicas (TP %d, PP %d, EP %d)", p.name, p.sh.TP, p.sh.PP, p.sh.EP)
+		tables, err := poolTables(p.sh)
 		if err != nil {
-			return nil, fmt.Errorf("simulate: %s replicas (TP %d, PP %d): %w", sh.name, sh.tp, sh.pp, err)
+			return nil, fmt.Errorf("simulate: %s: %w", where, err)
 		}
-		mem, pred, err := replicaPredictor(cfg, model, gpu, sh.tp, sh.pp, tables)
+		mem, layout, pred, err := replicaPredictor(cfg, p.sh.Apply(rc), cat, model, gpu, tables, p.stream)
 		if err != nil {
-			return nil, fmt.Errorf("simulate: %s replicas (TP %d, PP %d): %w", sh.name, sh.tp, sh.pp, err)
+			return nil, fmt.Errorf("simulate: %s: %w", where, err)
 		}
-		*sh.pool = PoolSetup{NumStages: sh.pp, Memory: mem, Predictor: pred}
+		*p.pool = PoolSetup{NumStages: p.sh.PP, Memory: mem, Layout: layout, Predictor: pred}
 	}
 
 	var err error
@@ -114,30 +153,49 @@ func kvTransferSizing(model *catalog.Model, dtype string, fork bool) (perToken, 
 	return model.KVBytesPerToken(b), model.LinearStateBytes(b), nil
 }
 
-// replicaPredictor plans the memory of a replica with TP tp and PP pp and builds its
-// predictor over tables, with the experiment's predictor settings.
-func replicaPredictor(cfg *config.Config, model *catalog.Model, gpu *catalog.GPU, tp, pp int, tables *predictor.Tables) (MemoryPlan, *predictor.Predictor, error) {
-	rc := cfg.Cluster.Replica
+// replicaPredictor plans the memory and layout of a replica configured by rc (the
+// shared replica config, or a pool's with its TP, PP and EP applied) and builds its
+// predictor over tables, with the experiment's predictor settings. MoE, MLA and hybrid
+// models get a predictor.Arch whose router draws from PCG stream routeStream of the
+// experiment's seed.
+func replicaPredictor(cfg *config.Config, rc config.ReplicaConfig, cat *catalog.Catalog, model *catalog.Model, gpu *catalog.GPU, tables *predictor.Tables, routeStream uint64) (MemoryPlan, Layout, *predictor.Predictor, error) {
 	vidur := cfg.Compat == config.CompatVidur || cfg.Compat == config.CompatVidurAlibabaCloud
-	mem, err := PlanMemory(MemoryInput{
-		Model:                model,
-		GPUMemoryGiB:         gpu.MemoryGB,
-		TensorParallel:       tp,
-		PipelineStages:       pp,
-		MaxRequestTokens:     cfg.RequestGenerator.MaxTokens(),
-		MemoryMarginFraction: rc.MemoryMarginFraction,
-		Vidur:                vidur,
-	})
+	maxTokens := cfg.RequestGenerator.MaxTokens()
+	var (
+		mem    MemoryPlan
+		layout Layout
+		arch   *predictor.Arch
+		err    error
+	)
+	if NeedsArch(model) {
+		if vidur {
+			return mem, layout, nil, fmt.Errorf("simulate: model %s: Vidur has no MoE, MLA or hybrid-attention model to reproduce; drop --compat", model.Name)
+		}
+		mem, layout, arch, err = planArch(cfg, rc, cat, model, gpu, tables, maxTokens, routeStream)
+	} else {
+		layout, err = LayoutFromConfig(rc, model, cat)
+		if err == nil {
+			mem, err = PlanMemory(MemoryInput{
+				Model:                model,
+				GPUMemoryGiB:         gpu.MemoryGB,
+				TensorParallel:       rc.TensorParallelSize,
+				PipelineStages:       rc.NumPipelineStages,
+				MaxRequestTokens:     maxTokens,
+				MemoryMarginFraction: rc.MemoryMarginFraction,
+				Vidur:                vidur,
+			})
+		}
+	}
 	if err != nil {
-		return mem, nil, err
+		return mem, layout, nil, err
 	}
 	pc := cfg.ExecutionTimePredictor
 	dec, pre := predictor.VidurBatchingOverheads(model.NumQHeads, model.NumKVHeads,
 		pc.AttentionDecodeBatchingOverheadFraction, pc.AttentionPrefillBatchingOverheadFraction)
 	pred, err := predictor.New(tables, predictor.Config{
 		LayersPerStage:              mem.LayersPerStage,
-		NumStages:                   pp,
-		TensorParallel:              tp,
+		NumStages:                   rc.NumPipelineStages,
+		TensorParallel:              rc.TensorParallelSize,
 		PostAttnNorm:                model.PostAttnNorm,
 		DecodeBatchingOverhead:      dec,
 		PrefillBatchingOverhead:     pre,
@@ -145,6 +203,17 @@ func replicaPredictor(cfg *config.Config, model *catalog.Model, gpu *catalog.GPU
 		NCCLSkewOverheadPerDeviceMS: pc.NCCLCPUSkewOverheadPerDeviceMS,
 		CPUOverheads:                !pc.SkipCPUOverheadModeling,
 		Strict:                      vidur,
+		Arch:                        arch,
 	})
-	return mem, pred, err
+	return mem, layout, pred, err
+}
+
+// LayoutSummary is the one-line layout printed with each run; under disaggregation it
+// gives each pool's.
+func (s *Setup) LayoutSummary() string {
+	if s.PD == nil {
+		return s.Layout.String()
+	}
+	return fmt.Sprintf("prefill pool of %d: %s | decode pool of %d: %s",
+		s.PD.NumPrefill, s.PD.Prefill.Layout, s.NumReplicas-s.PD.NumPrefill, s.PD.Decode.Layout)
 }

@@ -312,7 +312,7 @@ func (s *Simulator) predict(b *batch) error {
 		}
 		attn += 4 * float64(c) * float64(c+q.processed)
 	}
-	if dp := s.setup.Layout.DP; dp > 1 {
+	if dp := s.attentionDP(b.replica); dp > 1 {
 		sh.Ranks = splitAttentionDP(b, dp, g)
 	}
 	last, inner, err := pred.Predict(&sh)
@@ -365,6 +365,12 @@ func (s *Simulator) mfu(b *batch, exec float64) float64 {
 	}
 	mlp := 2 * float64(b.total) * float64(m.ParamsPerDevice)
 	attn := b.attnFLOPs * float64(m.LayersPerStage) * float64(m.QHeadsPerWorker) * float64(m.HeadDim)
+	if m.ActiveParamsPerGPU > 0 {
+		// MoE, MLA and hybrid models: a token multiplies through its activated weights
+		// only, and attention-DP groups split the batch's attention between them.
+		mlp = 2 * float64(b.total) * m.ActiveParamsPerGPU
+		attn /= float64(max(1, m.AttentionDP))
+	}
 	// Vidur's order of operations (flops / time · 100 / peak), so the values agree to
 	// the last bit.
 	return (mlp + attn) / exec * 100 / s.setup.PeakFLOPS

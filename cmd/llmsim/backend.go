@@ -14,14 +14,15 @@ import (
 
 // loadBackendTables loads the prediction tables of the experiment's execution-time
 // backend (--random_forrest_execution_time_predictor_config_backend) and returns them
-// per replica shape, for disaggregated pools of another TP or PP (predictor/backend.go
-// and docs/comm.md say what each backend reads).
-func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string) (simulate.PoolTables, *predictor.Tables, string, error) {
+// per replica shape, for disaggregated pools of another TP, PP or EP (predictor/backend.go
+// and docs/comm.md say what each backend reads). The artifacts are nil for the aicb
+// backend and the table predictor.
+func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string, poolArtifacts []string) (simulate.PoolTables, *predictor.Tables, *artifactPools, error) {
 	pc := cfg.ExecutionTimePredictor
 	rc := cfg.Cluster.Replica
 	model, err := cat.Model(rc.ModelName)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
 	gpusPerNode := 0
 	if node, err := cat.Node(rc.NetworkDevice); err == nil {
@@ -40,11 +41,12 @@ func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot stri
 	if pc.Backend == predictor.BackendAICB {
 		name := predictor.AICBModelName(model.Family)
 		if name == "" {
-			return nil, nil, "", fmt.Errorf("simulate: the aicb backend has layer tables for DeepSeek-671B, Qwen3-Moe-235B and Qwen3-Next-80B only, not %s; use --random_forrest_execution_time_predictor_config_backend vidur or simai_analytical", model.Name)
+			return nil, nil, nil, fmt.Errorf("simulate: the aicb backend has layer tables for DeepSeek-671B, Qwen3-Moe-235B and Qwen3-Next-80B only, not %s; use --random_forrest_execution_time_predictor_config_backend vidur or simai_analytical", model.Name)
 		}
 		dir := filepath.Join(pc.SimAIDir, "aicb", "results", "workload")
 		limits := simulate.PredictorLimits(cfg)
-		pools := func(tp, pp int) (*predictor.Tables, error) {
+		pools := func(sh simulate.PoolShape) (*predictor.Tables, error) {
+			tp, pp := sh.TP, sh.PP
 			// vidur-alibabacloud: a phase's world size is TP·PP·its replicas, and EP = world
 			// size. One table set serves both pools here, sized by the prefill pool
 			// (docs/comm.md).
@@ -59,16 +61,16 @@ func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot stri
 			m.ForceBS1 = pc.AICBForceBS1
 			return predictor.AICBTables(m, analytical, setupFor(tp, pp), limits)
 		}
-		t, err := pools(rc.TensorParallelSize, rc.NumPipelineStages)
+		t, err := pools(simulate.SharedShape(rc))
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, nil, err
 		}
-		return pools, t, "", nil
+		return pools, t, nil, nil
 	}
 
-	base, id, err := loadPredictorTables(cfg, cat, modelsRoot)
+	pools, artifacts, err := loadPredictorTables(cfg, cat, modelsRoot, poolArtifacts)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
 	var comm predictor.CommModel
 	switch pc.Backend {
@@ -77,35 +79,34 @@ func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot stri
 		if f := pc.SimAIBusBWFile; f != "" {
 			r, err := os.Open(f)
 			if err != nil {
-				return nil, nil, "", fmt.Errorf("simulate: --random_forrest_execution_time_predictor_config_simai_busbw_file: %w", err)
+				return nil, nil, nil, fmt.Errorf("simulate: --random_forrest_execution_time_predictor_config_simai_busbw_file: %w", err)
 			}
 			b, err := profile.ParseBusBWYAML(r, f)
 			r.Close()
 			if err != nil {
-				return nil, nil, "", err
+				return nil, nil, nil, err
 			}
 			analytical.BusBW = b
 		}
 	case predictor.BackendSimAISimulation:
 		if comm, err = predictor.LoadSimAIResults(pc.SimAIDir); err != nil {
-			return nil, nil, "", fmt.Errorf("simulate: %w", err)
+			return nil, nil, nil, fmt.Errorf("simulate: %w", err)
 		}
 	}
-	pools := simulate.SameTables(cfg, base)
-	if comm == nil {
-		return pools, base, id, nil
-	}
-	withComm := func(tp, pp int) (*predictor.Tables, error) {
-		t, err := pools(tp, pp)
-		if err != nil {
-			return nil, err
+	if comm != nil {
+		base := pools
+		pools = func(sh simulate.PoolShape) (*predictor.Tables, error) {
+			t, err := base(sh)
+			if err != nil {
+				return nil, err
+			}
+			t, _, err = predictor.WithComm(t, comm, setupFor(sh.TP, sh.PP))
+			return t, err
 		}
-		t, _, err = predictor.WithComm(t, comm, setupFor(tp, pp))
-		return t, err
 	}
-	t, err := withComm(rc.TensorParallelSize, rc.NumPipelineStages)
+	t, err := pools(simulate.SharedShape(rc))
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, nil, err
 	}
-	return withComm, t, id, nil
+	return pools, t, artifacts, nil
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/llmsim/llmsim/simulate/config"
 	"github.com/llmsim/llmsim/simulate/metrics"
 	"github.com/llmsim/llmsim/simulate/workload"
-	"github.com/llmsim/llmsim/train"
 )
 
 func newSimulateCmd() *cobra.Command {
@@ -43,7 +42,8 @@ so the same experiment always lands in the same folder.`,
 	addExperimentFlags(cmd)
 	fs := cmd.Flags()
 	fs.String("run-id", "", "name of the run folder (default: a hash of the resolved configuration)")
-	fs.String("models-root", "models", "folder of trained artifacts, searched when --artifact is an id")
+	fs.String("models-root", "models", "folder of trained artifacts, searched when --artifact is an id and for disaggregated pools of another TP")
+	fs.StringArray("pool-artifact", nil, "artifact (id or directory) for disaggregated replicas whose TP differs from --artifact's; each serves the TP it was trained for (repeatable; default: the only artifact of the model, GPU and TP under --models-root)")
 	fs.Bool("no-progress", false, "do not draw a progress bar (it is drawn only when stderr is a terminal)")
 	return cmd
 }
@@ -58,7 +58,8 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	modelsRoot, _ := cmd.Flags().GetString("models-root")
-	pools, tables, artifactID, err := loadBackendTables(cfg, cat, modelsRoot)
+	poolArtifacts, _ := cmd.Flags().GetStringArray("pool-artifact")
+	pools, tables, artifacts, err := loadBackendTables(cfg, cat, modelsRoot, poolArtifacts)
 	if err != nil {
 		return err
 	}
@@ -79,8 +80,13 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	if c, ok := src.(io.Closer); ok {
 		defer c.Close()
 	}
-	layout := setup.Layout.String()
+	layout := setup.LayoutSummary()
 	fmt.Fprintf(cmd.ErrOrStderr(), "layout: %s\n", layout)
+	var artifactID string
+	var poolArtifactIDs map[string]string
+	if artifacts != nil {
+		artifactID, poolArtifactIDs = artifacts.MainID(), artifacts.PoolIDs()
+	}
 
 	resolved := map[string]any{
 		"config":        cfg,
@@ -90,6 +96,13 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		"memory_plan":   setup.Memory,
 		"layout":        layout,
 		"llmsim_schema": 1,
+	}
+	if setup.PD != nil {
+		resolved["memory_plan_prefill"] = setup.PD.Prefill.Memory
+		resolved["memory_plan_decode"] = setup.PD.Decode.Memory
+	}
+	if poolArtifactIDs != nil {
+		resolved["pool_artifact_ids"] = poolArtifactIDs
 	}
 	js, err := json.MarshalIndent(resolved, "", "  ")
 	if err != nil {
@@ -143,7 +156,8 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		sim.Progress = func(arrived int) { bar.Set(arrived) }
 	}
 	start := time.Now()
-	res, err := sim.Run(src, rec)
+	split := simulate.NewSplitRecorder(rec, &setup)
+	res, err := sim.Run(src, split)
 	if bar != nil {
 		bar.Finish()
 	}
@@ -158,6 +172,7 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		"time_limited":    res.TimeLimited,
 		"clamped_lookups": res.ClampedLookups,
 		"layout":          layout,
+		"batch_split":     split.Means(),
 	}); err != nil {
 		return err
 	}
@@ -174,68 +189,28 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 }
 
 // loadPredictorTables loads the prediction tables the experiment names: Vidur's CSVs for
-// the table predictor, otherwise the pinned artifact. It returns the artifact id ("" for
-// tables).
-func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string) (*predictor.Tables, string, error) {
+// the table predictor (one replica shape), otherwise trained artifacts, per replica
+// shape (artifacts.go). The artifacts are nil for the table predictor.
+func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string, poolArtifacts []string) (simulate.PoolTables, *artifactPools, error) {
 	pc := cfg.ExecutionTimePredictor
 	if pc.Type == config.PredictorTable {
 		if pc.PredictionsDir == "" {
-			return nil, "", fmt.Errorf("simulate: the table predictor needs --table_execution_time_predictor_config_predictions_dir")
+			return nil, nil, fmt.Errorf("simulate: the table predictor needs --table_execution_time_predictor_config_predictions_dir")
 		}
 		t, err := predictor.LoadVidurTables(pc.PredictionsDir, simulate.PredictorLimits(cfg))
-		return t, "", err
+		if err != nil {
+			return nil, nil, err
+		}
+		return simulate.SameTables(cfg, t), nil, nil
 	}
 	if cfg.Artifact == "" {
-		return nil, "", fmt.Errorf("simulate: no predictor: pin a trained artifact with --artifact (see llmsim train) or use --execution_time_predictor_config_type table with Vidur prediction CSVs%s", artifactRecipe(cfg, cat))
+		return nil, nil, fmt.Errorf("simulate: no predictor: pin a trained artifact with --artifact (see llmsim train) or use --execution_time_predictor_config_type table with Vidur prediction CSVs%s", artifactRecipe(cfg, cat))
 	}
-	a, err := train.OpenArtifact(cfg.Artifact, modelsRoot)
+	ap, err := newArtifactPools(cfg, cat, modelsRoot, poolArtifacts)
 	if err != nil {
-		return nil, "", fmt.Errorf("simulate: %w", err)
+		return nil, nil, err
 	}
-	rc := cfg.Cluster.Replica
-	m := a.Manifest
-	model, err := cat.Model(rc.ModelName)
-	if err != nil {
-		return nil, "", err
-	}
-	gpu, err := cat.GPU(rc.Device)
-	if err != nil {
-		return nil, "", err
-	}
-	if mm, err := cat.Model(m.Model); err != nil || mm.Name != model.Name {
-		return nil, "", fmt.Errorf("simulate: artifact %s was trained for model %s, the experiment runs %s%s", m.ShortID(), m.Model, model.Name, artifactRecipe(cfg, cat))
-	}
-	if mg, err := cat.GPU(m.GPU); err != nil || mg.Name != gpu.Name {
-		return nil, "", fmt.Errorf("simulate: artifact %s was trained on GPU %s, the experiment runs on %s%s", m.ShortID(), m.GPU, gpu.Name, artifactRecipe(cfg, cat))
-	}
-	if m.TP != 0 && m.TP != rc.TensorParallelSize {
-		return nil, "", fmt.Errorf("simulate: artifact %s was trained for TP %d, the experiment uses TP %d", m.ShortID(), m.TP, rc.TensorParallelSize)
-	}
-	gpusPerNode := 0
-	if node, err := cat.Node(rc.NetworkDevice); err == nil {
-		gpusPerNode = node.GPUsPerNode
-	}
-	r := m.Ranges
-	limits := predictor.Limits{MaxTokens: r.MaxTokens, MaxBatchSize: r.MaxBatch, MaxKV: r.MaxKV, MaxChunk: r.MaxChunk, KVGranularity: r.KVStep}
-	t, err := predictor.FromGrids(a, m.ID, limits, predictor.CommSetup{
-		HiddenSize:     model.HiddenSize,
-		TensorParallel: rc.TensorParallelSize,
-		PipelineStages: rc.NumPipelineStages,
-		GPUsPerNode:    gpusPerNode,
-		Fallback:       simulate.CommFromConfig(rc, cat),
-		NoDenseMLP:     model.IsMoE() && model.NumMoELayers() == model.NumLayers,
-	})
-	if err != nil || !simulate.NeedsArch(model) {
-		return t, m.ID, err
-	}
-	layout, err := simulate.LayoutFromConfig(rc, model, cat)
-	if err != nil {
-		return nil, "", err
-	}
-	if t.Arch, err = predictor.LoadArchTables(a, m.ID, limits, simulate.ArchNeeds(model, layout)); err != nil {
-		return nil, "", fmt.Errorf("%w%s", err, artifactRecipe(cfg, cat))
-	}
-	return t, m.ID, nil
+	return ap.Tables, ap, nil
 }
 
 // artifactRecipe says how to make an artifact for the experiment's model and GPU, or ""

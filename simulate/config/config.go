@@ -122,11 +122,13 @@ type ReplicaConfig struct {
 	RDMABandwidth           float64 `yaml:"rdma_bandwidth" json:"rdma_bandwidth" mapstructure:"rdma_bandwidth" help:"RDMA (scale-out) bandwidth, Gbps; carries the expert-parallel all-to-all."`
 	PDP2PCommDtype          string  `yaml:"pd_p2p_comm_dtype" json:"pd_p2p_comm_dtype" mapstructure:"pd_p2p_comm_dtype" help:"Dtype of the KV cache sent from prefill to decode replicas: fp8, float16, bfloat16, float32."`
 
-	PrefillTensorParallelSize int `yaml:"prefill_tensor_parallel_size" json:"prefill_tensor_parallel_size" mapstructure:"prefill_tensor_parallel_size" help:"TP of prefill replicas under disaggregation; 0 means tensor_parallel_size."`
-	PrefillNumPipelineStages  int `yaml:"prefill_num_pipeline_stages" json:"prefill_num_pipeline_stages" mapstructure:"prefill_num_pipeline_stages" help:"PP of prefill replicas under disaggregation; 0 means num_pipeline_stages."`
-	DecodeTensorParallelSize  int `yaml:"decode_tensor_parallel_size" json:"decode_tensor_parallel_size" mapstructure:"decode_tensor_parallel_size" help:"TP of decode replicas under disaggregation; 0 means tensor_parallel_size."`
-	DecodeNumPipelineStages   int `yaml:"decode_num_pipeline_stages" json:"decode_num_pipeline_stages" mapstructure:"decode_num_pipeline_stages" help:"PP of decode replicas under disaggregation; 0 means num_pipeline_stages."`
-	NumPrefillReplicas        int `yaml:"num_prefill_replicas" json:"num_prefill_replicas" mapstructure:"num_prefill_replicas" help:"Number of prefill replicas under disaggregation; 0 means int(num_replicas × pd_node_ratio)."`
+	PrefillTensorParallelSize      int `yaml:"prefill_tensor_parallel_size" json:"prefill_tensor_parallel_size" mapstructure:"prefill_tensor_parallel_size" help:"TP of prefill replicas under disaggregation; 0 means tensor_parallel_size."`
+	PrefillNumPipelineStages       int `yaml:"prefill_num_pipeline_stages" json:"prefill_num_pipeline_stages" mapstructure:"prefill_num_pipeline_stages" help:"PP of prefill replicas under disaggregation; 0 means num_pipeline_stages."`
+	DecodeTensorParallelSize       int `yaml:"decode_tensor_parallel_size" json:"decode_tensor_parallel_size" mapstructure:"decode_tensor_parallel_size" help:"TP of decode replicas under disaggregation; 0 means tensor_parallel_size."`
+	DecodeNumPipelineStages        int `yaml:"decode_num_pipeline_stages" json:"decode_num_pipeline_stages" mapstructure:"decode_num_pipeline_stages" help:"PP of decode replicas under disaggregation; 0 means num_pipeline_stages."`
+	PrefillExpertModelParallelSize int `yaml:"prefill_expert_model_parallel_size" json:"prefill_expert_model_parallel_size" mapstructure:"prefill_expert_model_parallel_size" help:"EP of prefill replicas under disaggregation; 0 means expert_model_parallel_size."`
+	DecodeExpertModelParallelSize  int `yaml:"decode_expert_model_parallel_size" json:"decode_expert_model_parallel_size" mapstructure:"decode_expert_model_parallel_size" help:"EP of decode replicas under disaggregation; 0 means expert_model_parallel_size."`
+	NumPrefillReplicas             int `yaml:"num_prefill_replicas" json:"num_prefill_replicas" mapstructure:"num_prefill_replicas" help:"Number of prefill replicas under disaggregation; 0 means int(num_replicas × pd_node_ratio)."`
 
 	WeightDtype  string `yaml:"weight_dtype" json:"weight_dtype" mapstructure:"weight_dtype" help:"Dtype of the weights (fp16, bf16, fp8, ...); empty means the model's published dtype."`
 	KVCacheDtype string `yaml:"kv_cache_dtype" json:"kv_cache_dtype" mapstructure:"kv_cache_dtype" help:"Dtype of the KV cache (fp16, bf16, fp8, ...); empty means the model's published dtype."`

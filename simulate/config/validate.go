@@ -187,6 +187,8 @@ func (v *validator) replica(cat Catalog) {
 		{"replica_config_prefill_num_pipeline_stages", r.PrefillNumPipelineStages},
 		{"replica_config_decode_tensor_parallel_size", r.DecodeTensorParallelSize},
 		{"replica_config_decode_num_pipeline_stages", r.DecodeNumPipelineStages},
+		{"replica_config_prefill_expert_model_parallel_size", r.PrefillExpertModelParallelSize},
+		{"replica_config_decode_expert_model_parallel_size", r.DecodeExpertModelParallelSize},
 		{"replica_config_num_prefill_replicas", r.NumPrefillReplicas},
 	} {
 		if f.val < 0 {

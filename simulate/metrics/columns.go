@@ -92,10 +92,10 @@ var BatchColumns = []string{
 // restart (Vidur computes them at completion, when a restart has moved the generated
 // tokens into the prompt), while the token-count columns keep the lengths on arrival
 // (Vidur records them then). Token counts are written as floats ("418.0") as pandas
-// writes them. In mixed (non-disaggregated) mode,
-// marked by both PD replica ids being negative, the PD columns hold the fork's
-// defaults: prefill_arrived_at = arrived_at, decode_arrived_at, pd_p2p_comm_size and
-// pd_p2p_comm_time inf, bandwidth 0, replica ids, bytes per token and dtype empty.
+// writes them. In mixed (non-disaggregated) mode, marked by both PD replica ids being
+// negative, the PD columns hold the fork's defaults: prefill_arrived_at = arrived_at,
+// decode_arrived_at, pd_p2p_comm_size and pd_p2p_comm_time inf, bandwidth 0, replica
+// ids, bytes per token and dtype empty.
 func appendRequestRow(b []byte, r *RequestRecord) []byte {
 	p, d := float64(r.NumPrefillTokens), float64(r.NumDecodeTokens)
 	np, nd := r.normalizers()

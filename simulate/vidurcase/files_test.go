@@ -26,6 +26,9 @@ import (
 // utilization files plots/replica_*.json (byte for byte) and the chrome trace (every
 // event's name, times, pid, tid and args equal as JSON values).
 func TestReferenceOutputFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and parses every case's outputs")
+	}
 	root := shareddata.Path(t, "vidur_reference")
 	dirs, _ := filepath.Glob(filepath.Join(root, "v*"))
 	cat := catalog.Default()
