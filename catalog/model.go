@@ -249,19 +249,30 @@ func (m *Model) layerNormParams() int64 {
 func (m *Model) params(activated bool) int64 {
 	n := m.EmbeddingParams() + m.normParams() // final norm
 	for i := range m.NumLayers {
-		n += m.layerAttentionParams(i) + m.layerNormParams()
-		if !m.IsMoELayer(i) {
-			n += m.DenseMLPParams()
-			continue
-		}
-		experts := int64(m.MoE.NumRoutedExperts)
-		if activated {
-			experts = int64(m.MoE.NumExpertsPerToken)
-		}
-		n += experts*m.ExpertParams() + m.SharedExpertParams() + m.RouterParams()
+		n += m.layerParams(i, activated)
 	}
 	return n
 }
+
+// layerParams counts layer i's weights: attention, norms and the MLP, which for an MoE
+// layer is every routed expert, or only the top-k when activated, plus shared experts
+// and the router.
+func (m *Model) layerParams(i int, activated bool) int64 {
+	n := m.layerAttentionParams(i) + m.layerNormParams()
+	if !m.IsMoELayer(i) {
+		return n + m.DenseMLPParams()
+	}
+	experts := int64(m.MoE.NumRoutedExperts)
+	if activated {
+		experts = int64(m.MoE.NumExpertsPerToken)
+	}
+	return n + experts*m.ExpertParams() + m.SharedExpertParams() + m.RouterParams()
+}
+
+// ActiveParamsOfLayer counts the weights of layer i that one token runs through (for an
+// MoE layer its top-k routed experts, the shared experts and the router): what a
+// token's matrix products cost, as opposed to what the layer holds in memory.
+func (m *Model) ActiveParamsOfLayer(i int) int64 { return m.layerParams(i, true) }
 
 // TotalParams counts every weight of the model, embeddings included.
 func (m *Model) TotalParams() int64 { return m.params(false) }
