@@ -2,6 +2,7 @@ package predictor
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -24,25 +25,15 @@ func LoadVidurTables(dir string, limits Limits) (*Tables, error) {
 		return nil, fmt.Errorf("predictor: kv granularity %d is not positive", limits.KVGranularity)
 	}
 	t := &Tables{KVStep: limits.KVGranularity, Limits: limits, Source: dir}
-	for op := TokenOp(0); op < numTokenOps; op++ {
-		optional := op == AllReduce || op == SendRecv
-		v, err := loadVidur1D(dir, op.String(), "num_tokens", optional)
-		if err != nil {
-			return nil, err
-		}
-		t.Token[op] = v
+	// The prefill grid is most of the bytes: read it on another core meanwhile. Each
+	// side fills its own fields of t.
+	prefill := make(chan error, 1)
+	go func() { prefill <- loadVidurPrefill(dir, t) }()
+	err := loadVidurRest(dir, t)
+	if perr := <-prefill; err == nil {
+		err = perr
 	}
-	for op := CPUOp(0); op < numCPUOps; op++ {
-		v, err := loadVidur1D(dir, op.String(), "batch_size", true)
-		if err != nil {
-			return nil, err
-		}
-		t.CPU[op] = v
-	}
-	if err := loadVidurDecode(dir, t); err != nil {
-		return nil, err
-	}
-	if err := loadVidurPrefill(dir, t); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if err := t.validate(); err != nil {
@@ -51,11 +42,42 @@ func LoadVidurTables(dir string, limits Limits) (*Tables, error) {
 	return t, nil
 }
 
+// loadVidurRest reads every table but the prefill grid into t.
+func loadVidurRest(dir string, t *Tables) error {
+	for op := TokenOp(0); op < numTokenOps; op++ {
+		optional := op == AllReduce || op == SendRecv
+		v, err := loadVidur1D(dir, op.String(), "num_tokens", optional)
+		if err != nil {
+			return err
+		}
+		t.Token[op] = v
+	}
+	for op := CPUOp(0); op < numCPUOps; op++ {
+		v, err := loadVidur1D(dir, op.String(), "batch_size", true)
+		if err != nil {
+			return err
+		}
+		t.CPU[op] = v
+	}
+	return loadVidurDecode(dir, t)
+}
+
 // csvTable is a parsed numeric CSV: a header and rows of float64.
 type csvTable struct {
 	path   string
 	header []string
-	rows   [][]float64
+	// data holds the rows back to back, len(header) values each: one pointer-free slice
+	// instead of a slice per row, which the 266k-row prefill grid made slow to build.
+	data []float64
+}
+
+// numRows is the number of data rows.
+func (t *csvTable) numRows() int { return len(t.data) / len(t.header) }
+
+// row returns row i's values.
+func (t *csvTable) row(i int) []float64 {
+	w := len(t.header)
+	return t.data[i*w : (i+1)*w : (i+1)*w]
 }
 
 // openVidurCSV finds <dir>/<name>.csv or <name>.csv.gz. It returns fs.ErrNotExist
@@ -95,30 +117,37 @@ func parseNumericCSV(path string, r io.Reader) (*csvTable, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		text := strings.TrimRight(sc.Text(), "\r")
+		b := bytes.TrimRight(sc.Bytes(), "\r")
 		if line == 1 {
-			t.header = strings.Split(text, ",")
+			t.header = strings.Split(string(b), ",")
 			for i := range t.header {
 				t.header[i] = strings.TrimSpace(t.header[i])
 			}
 			continue
 		}
-		if text == "" {
+		if len(b) == 0 {
 			continue
 		}
-		fields := strings.Split(text, ",")
-		if len(fields) != len(t.header) {
-			return nil, fmt.Errorf("predictor: %s:%d: %d fields, header has %d", path, line, len(fields), len(t.header))
-		}
-		row := make([]float64, len(fields))
-		for i, f := range fields {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil {
-				return nil, fmt.Errorf("predictor: %s:%d: column %s: %q is not a number", path, line, t.header[i], f)
+		n := len(t.header)
+		fields := 0
+		for rest := b; ; {
+			f, tail, more := bytes.Cut(rest, []byte{','})
+			if fields < n {
+				v, err := strconv.ParseFloat(string(bytes.TrimSpace(f)), 64)
+				if err != nil {
+					return nil, fmt.Errorf("predictor: %s:%d: column %s: %q is not a number", path, line, t.header[fields], f)
+				}
+				t.data = append(t.data, v)
 			}
-			row[i] = v
+			fields++
+			if !more {
+				break
+			}
+			rest = tail
 		}
-		t.rows = append(t.rows, row)
+		if fields != n {
+			return nil, fmt.Errorf("predictor: %s:%d: %d fields, header has %d", path, line, fields, n)
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("predictor: %s: %w", path, err)
@@ -167,7 +196,8 @@ func loadVidur1D(dir, name, feature string, optional bool) ([]float64, error) {
 		return nil, err
 	}
 	maxKey := 0
-	for i, r := range t.rows {
+	for i := range t.numRows() {
+		r := t.row(i)
 		k, err := integerKey(t, i, feature, r[c[0]])
 		if err != nil {
 			return nil, err
@@ -181,7 +211,8 @@ func loadVidur1D(dir, name, feature string, optional bool) ([]float64, error) {
 	for i := range v {
 		v[i] = math.NaN()
 	}
-	for i, r := range t.rows {
+	for i := range t.numRows() {
+		r := t.row(i)
 		k, _ := integerKey(t, i, feature, r[c[0]])
 		v[k] = r[c[1]]
 	}
@@ -204,7 +235,8 @@ func loadVidurDecode(dir string, tb *Tables) error {
 		return err
 	}
 	maxB, maxKV := 0, 0
-	for i, r := range t.rows {
+	for i := range t.numRows() {
+		r := t.row(i)
 		b, err := integerKey(t, i, "batch_size", r[c[0]])
 		if err != nil {
 			return err
@@ -223,7 +255,8 @@ func loadVidurDecode(dir string, tb *Tables) error {
 	for i := range tb.Decode {
 		tb.Decode[i] = math.NaN()
 	}
-	for _, r := range t.rows {
+	for i := range t.numRows() {
+		r := t.row(i)
 		b, kv := int(r[c[0]]), int(r[c[1]])
 		tb.Decode[(b-1)*tb.DecodeKVCols+kv/tb.KVStep] = r[c[2]]
 	}
@@ -240,8 +273,9 @@ func loadVidurPrefill(dir string, tb *Tables) error {
 		return err
 	}
 	maxKV, maxChunk := 0, 0
-	chunks := make([]int, len(t.rows))
-	for i, r := range t.rows {
+	chunks := make([]int, t.numRows())
+	for i := range t.numRows() {
+		r := t.row(i)
 		kv, err := integerKey(t, i, "kv_cache_size", r[c[0]])
 		if err != nil {
 			return err
@@ -268,7 +302,8 @@ func loadVidurPrefill(dir string, tb *Tables) error {
 	for i := range tb.Prefill {
 		tb.Prefill[i] = math.NaN()
 	}
-	for i, r := range t.rows {
+	for i := range t.numRows() {
+		r := t.row(i)
 		kv := int(r[c[0]])
 		tb.Prefill[(kv/tb.KVStep)*tb.PrefillChunks+chunks[i]-1] = r[c[2]]
 	}
