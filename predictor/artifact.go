@@ -15,6 +15,45 @@ type GridSource interface {
 	Grid(op string) (*train.Grid, error)
 }
 
+// WithCollectives returns a GridSource that answers the collective operators
+// (all_reduce, all_gather, reduce_scatter, all_to_all, send_recv) from network and every
+// other operator from compute: a compute artifact priced on a network whose collectives
+// were trained on their own (train.TrainCollectives). Collectives come from network
+// alone, those it lacks included, so that one run never mixes two measurements of a
+// network; FromGrids times a missing one with its Fallback.
+func WithCollectives(compute, network GridSource) GridSource {
+	return withCollectives{compute: compute, network: network}
+}
+
+type withCollectives struct{ compute, network GridSource }
+
+func isCollective(op string) bool {
+	_, ok := ParseCollective(op)
+	return ok
+}
+
+func (s withCollectives) Ops() []string {
+	var ops []string
+	for _, op := range s.compute.Ops() {
+		if !isCollective(op) {
+			ops = append(ops, op)
+		}
+	}
+	for _, op := range s.network.Ops() {
+		if isCollective(op) {
+			ops = append(ops, op)
+		}
+	}
+	return ops
+}
+
+func (s withCollectives) Grid(op string) (*train.Grid, error) {
+	if isCollective(op) {
+		return s.network.Grid(op)
+	}
+	return s.compute.Grid(op)
+}
+
 // CommSetup says which collectives a replica runs, to pick them out of the profiled
 // collective grids (keyed by message bytes, group size and ranks per node).
 type CommSetup struct {

@@ -17,7 +17,7 @@
 //     DeltaNet layers, with attention data parallelism.
 //   - artifact.go: the artifact backend, resampling a train artifact's grids onto the
 //     same lattices (collectives are looked up by message bytes, TP group and ranks per
-//     node).
+//     node); WithCollectives takes them from a network's collectives-only artifact.
 //   - comm.go: CommModel, the one interface every collective time goes through
 //     (collective, bytes, group), and P2PLink; comm_profiled.go (ProfiledComm: measured
 //     collectives, log-log interpolation) and comm_analytical.go (AnalyticalComm: SimAI's

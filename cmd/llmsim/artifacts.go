@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -17,19 +20,37 @@ import (
 // artifact is trained for one TP, so a disaggregated pool of another TP reads another
 // artifact: one given with --pool-artifact, else the only artifact of the model, GPU
 // and TP under --models-root. Expert grids are resampled per EP from the same artifact.
+//
+// The TP all-reduce and PP send/recv come from a collectives-only artifact of the
+// experiment's network when one is given (--network-artifact); otherwise from the
+// compute artifact's bundled grids, and where it lacks one a replica needs, from the
+// only collectives-only artifact of the network under --models-root, else from the
+// analytical model.
 type artifactPools struct {
-	cfg    *config.Config
-	cat    *catalog.Catalog
-	model  *catalog.Model
-	gpu    *catalog.GPU
-	root   string
-	byTP   map[int]*train.Artifact
-	tables map[simulate.PoolShape]*predictor.Tables
+	cfg     *config.Config
+	cat     *catalog.Catalog
+	model   *catalog.Model
+	gpu     *catalog.GPU
+	network string // the experiment's node, as the catalog names it
+	root    string
+	byTP    map[int]*train.Artifact
+	tables  map[simulate.PoolShape]*predictor.Tables
+
+	netArtifact *train.Artifact // the collectives-only artifact the run reads, if any
+	// netFound says that netArtifact was found under root, not named on the command
+	// line: it then serves only replicas whose compute artifact lacks a collective
+	// (netReason says which lacked what first), and netSearched that root was searched.
+	netFound, netSearched bool
+	netReason             string
+	// netSearch enables the search: only the vidur backend reads the artifact's
+	// collectives (the others replace them).
+	netSearch bool
 }
 
-// newArtifactPools opens the pinned artifact (cfg.Artifact, for the shared TP) and the
-// pool artifacts, and checks that each was trained for the experiment's model and GPU.
-func newArtifactPools(cfg *config.Config, cat *catalog.Catalog, root string, poolArtifacts []string) (*artifactPools, error) {
+// newArtifactPools opens the pinned artifact (cfg.Artifact, for the shared TP), the pool
+// artifacts and the network artifact (networkArtifact; "" for none), and checks that
+// each was trained for the experiment's model and GPU, or network.
+func newArtifactPools(cfg *config.Config, cat *catalog.Catalog, root string, poolArtifacts []string, networkArtifact string) (*artifactPools, error) {
 	rc := cfg.Cluster.Replica
 	model, err := cat.Model(rc.ModelName)
 	if err != nil {
@@ -39,8 +60,12 @@ func newArtifactPools(cfg *config.Config, cat *catalog.Catalog, root string, poo
 	if err != nil {
 		return nil, err
 	}
-	p := &artifactPools{cfg: cfg, cat: cat, model: model, gpu: gpu, root: root,
-		byTP: map[int]*train.Artifact{}, tables: map[simulate.PoolShape]*predictor.Tables{}}
+	p := &artifactPools{cfg: cfg, cat: cat, model: model, gpu: gpu, network: rc.NetworkDevice, root: root,
+		byTP: map[int]*train.Artifact{}, tables: map[simulate.PoolShape]*predictor.Tables{},
+		netSearch: cfg.ExecutionTimePredictor.Backend == config.BackendVidur}
+	if node, err := cat.Node(rc.NetworkDevice); err == nil {
+		p.network = node.Name
+	}
 	main, err := p.open(cfg.Artifact)
 	if err != nil {
 		return nil, err
@@ -60,7 +85,104 @@ func newArtifactPools(cfg *config.Config, cat *catalog.Catalog, root string, poo
 		}
 		p.byTP[tp] = a
 	}
+	if networkArtifact != "" {
+		if p.netArtifact, err = p.openNetwork(networkArtifact); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
+}
+
+// openNetwork opens the --network-artifact and checks that it is a collectives-only
+// artifact of the experiment's network.
+func (p *artifactPools) openNetwork(id string) (*train.Artifact, error) {
+	a, err := train.OpenArtifact(id, p.root)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: --network-artifact: %w", err)
+	}
+	m := a.Manifest
+	if !m.CollectivesOnly {
+		return nil, fmt.Errorf("simulate: --network-artifact %s: artifact %s (%s) is a compute artifact, not collectives-only; make one with:\n  llmsim train --collectives-only --network %s --dataset NETWORK_DATASET --out %s",
+			id, m.ShortID(), a.Dir, p.network, p.root)
+	}
+	if !p.sameNetwork(m.Network) {
+		return nil, fmt.Errorf("simulate: --network-artifact %s: artifact %s was trained for network %s, the experiment runs on %s (--replica_config_network_device)",
+			id, m.ShortID(), m.Network, p.network)
+	}
+	return a, nil
+}
+
+// sameNetwork says whether the node named n is the experiment's.
+func (p *artifactPools) sameNetwork(n string) bool {
+	if node, err := p.cat.Node(n); err == nil {
+		n = node.Name
+	}
+	return n == p.network
+}
+
+// networkFor returns the collectives-only artifact whose collectives replicas of shape
+// sh read beside their compute artifact a, or nil when a's own grids (or the analytical
+// model) serve them.
+func (p *artifactPools) networkFor(a *train.Artifact, sh simulate.PoolShape) (*train.Artifact, error) {
+	if p.netArtifact != nil && !p.netFound {
+		return p.netArtifact, nil
+	}
+	if !p.netSearch {
+		return nil, nil
+	}
+	lacking := ""
+	ops := a.Ops()
+	switch {
+	case sh.TP > 1 && !slices.Contains(ops, predictor.CollAllReduce.String()):
+		lacking = predictor.CollAllReduce.String()
+	case sh.PP > 1 && !slices.Contains(ops, predictor.CollSendRecv.String()):
+		lacking = predictor.CollSendRecv.String()
+	default:
+		return nil, nil
+	}
+	if !p.netSearched {
+		p.netSearched = true
+		net, err := p.findNetwork()
+		if err != nil {
+			return nil, err
+		}
+		if net != nil {
+			p.netArtifact, p.netFound = net, true
+			p.netReason = fmt.Sprintf("artifact %s has no %s grid", a.Manifest.ShortID(), lacking)
+		}
+	}
+	return p.netArtifact, nil
+}
+
+// findNetwork returns the only collectives-only artifact of the experiment's network
+// under the models root, or nil when there is none (or no models root).
+func (p *artifactPools) findNetwork() (*train.Artifact, error) {
+	if _, err := os.Stat(p.root); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	entries, err := train.FindArtifacts(p.root, "", "")
+	if err != nil {
+		return nil, fmt.Errorf("simulate: network %s: %w", p.network, err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.Manifest.CollectivesOnly && p.sameNetwork(e.Manifest.Network) {
+			dirs = append(dirs, e.Dir)
+		}
+	}
+	switch len(dirs) {
+	case 0:
+		return nil, nil
+	case 1:
+	default:
+		return nil, fmt.Errorf("simulate: several collectives-only artifacts for network %s under %s (%s); pick one with --network-artifact",
+			p.network, p.root, strings.Join(dirs, ", "))
+	}
+	a, err := train.OpenArtifact(dirs[0], p.root)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: network %s: %w", p.network, err)
+	}
+	return a, nil
 }
 
 // open opens and verifies one artifact and checks its model and GPU.
@@ -138,7 +260,17 @@ func (p *artifactPools) Tables(sh simulate.PoolShape) (*predictor.Tables, error)
 	m := a.Manifest
 	r := m.Ranges
 	limits := predictor.Limits{MaxTokens: r.MaxTokens, MaxBatchSize: r.MaxBatch, MaxKV: r.MaxKV, MaxChunk: r.MaxChunk, KVGranularity: r.KVStep}
-	t, err := predictor.FromGrids(a, m.ID, limits, predictor.CommSetup{
+	var src predictor.GridSource = a
+	source := m.ID
+	net, err := p.networkFor(a, sh)
+	if err != nil {
+		return nil, err
+	}
+	if net != nil {
+		src = predictor.WithCollectives(a, net)
+		source = fmt.Sprintf("%s with network artifact %s", m.ID, net.Manifest.ID)
+	}
+	t, err := predictor.FromGrids(src, source, limits, predictor.CommSetup{
 		HiddenSize:     p.model.HiddenSize,
 		TensorParallel: sh.TP,
 		PipelineStages: sh.PP,
@@ -165,6 +297,13 @@ func (p *artifactPools) Tables(sh simulate.PoolShape) (*predictor.Tables, error)
 // MainID is the id of the pinned artifact.
 func (p *artifactPools) MainID() string {
 	return p.byTP[p.cfg.Cluster.Replica.TensorParallelSize].Manifest.ID
+}
+
+// Network returns the collectives-only artifact the run read, nil for none; found says
+// that it was looked up under the models root, and reason which compute artifact
+// lacked which collective.
+func (p *artifactPools) Network() (a *train.Artifact, found bool, reason string) {
+	return p.netArtifact, p.netFound, p.netReason
 }
 
 // PoolIDs returns the ids of the other artifacts the run read, "tp<N>" → id, for

@@ -16,10 +16,14 @@ import (
 // backend (--random_forrest_execution_time_predictor_config_backend) and returns them
 // per replica shape, for disaggregated pools of another TP, PP or EP (predictor/backend.go
 // and docs/comm.md say what each backend reads). The artifacts are nil for the aicb
-// backend and the table predictor.
-func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string, poolArtifacts []string) (simulate.PoolTables, *predictor.Tables, *artifactPools, error) {
+// backend and the table predictor. networkArtifact is --network-artifact ("" for none):
+// the vidur backend's collectives, whose other backends time them their own way.
+func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string, poolArtifacts []string, networkArtifact string) (simulate.PoolTables, *predictor.Tables, *artifactPools, error) {
 	pc := cfg.ExecutionTimePredictor
 	rc := cfg.Cluster.Replica
+	if networkArtifact != "" && pc.Backend != predictor.BackendVidur {
+		return nil, nil, nil, fmt.Errorf("simulate: --network-artifact gives the collectives of the vidur backend; the %s backend times them itself (docs/comm.md)", pc.Backend)
+	}
 	model, err := cat.Model(rc.ModelName)
 	if err != nil {
 		return nil, nil, nil, err
@@ -68,7 +72,7 @@ func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot stri
 		return pools, t, nil, nil
 	}
 
-	pools, artifacts, err := loadPredictorTables(cfg, cat, modelsRoot, poolArtifacts)
+	pools, artifacts, err := loadPredictorTables(cfg, cat, modelsRoot, poolArtifacts, networkArtifact)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -44,6 +44,7 @@ so the same experiment always lands in the same folder.`,
 	fs.String("run-id", "", "name of the run folder (default: a hash of the resolved configuration)")
 	fs.String("models-root", "models", "folder of trained artifacts, searched when --artifact is an id and for disaggregated pools of another TP")
 	fs.StringArray("pool-artifact", nil, "artifact (id or directory) for disaggregated replicas whose TP differs from --artifact's; each serves the TP it was trained for (repeatable; default: the only artifact of the model, GPU and TP under --models-root)")
+	fs.String("network-artifact", "", "collectives-only artifact (id, version or directory; llmsim train --collectives-only) of --replica_config_network_device whose grids time the TP and PP collectives in place of --artifact's (default: --artifact's own, and where it lacks one the run needs, the only collectives-only artifact of the network under --models-root)")
 	fs.Bool("no-progress", false, "do not draw a progress bar (it is drawn only when stderr is a terminal)")
 	return cmd
 }
@@ -59,7 +60,8 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	}
 	modelsRoot, _ := cmd.Flags().GetString("models-root")
 	poolArtifacts, _ := cmd.Flags().GetStringArray("pool-artifact")
-	pools, tables, artifacts, err := loadBackendTables(cfg, cat, modelsRoot, poolArtifacts)
+	networkArtifact, _ := cmd.Flags().GetString("network-artifact")
+	pools, tables, artifacts, err := loadBackendTables(cfg, cat, modelsRoot, poolArtifacts, networkArtifact)
 	if err != nil {
 		return err
 	}
@@ -82,10 +84,19 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	}
 	layout := setup.LayoutSummary()
 	fmt.Fprintf(cmd.ErrOrStderr(), "layout: %s\n", layout)
-	var artifactID string
+	var artifactID, networkArtifactID string
 	var poolArtifactIDs map[string]string
 	if artifacts != nil {
 		artifactID, poolArtifactIDs = artifacts.MainID(), artifacts.PoolIDs()
+		if net, found, reason := artifacts.Network(); net != nil {
+			networkArtifactID = net.Manifest.ID
+			if found {
+				fmt.Fprintf(cmd.ErrOrStderr(), "network: %s; collectives from %s (%s), the only collectives-only artifact of network %s under %s\n",
+					reason, net.Manifest.ShortID(), net.Dir, net.Manifest.Network, modelsRoot)
+			} else {
+				fmt.Fprintf(cmd.ErrOrStderr(), "network: collectives from %s (%s)\n", net.Manifest.ShortID(), net.Dir)
+			}
+		}
 	}
 
 	resolved := map[string]any{
@@ -103,6 +114,9 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	}
 	if poolArtifactIDs != nil {
 		resolved["pool_artifact_ids"] = poolArtifactIDs
+	}
+	if networkArtifactID != "" {
+		resolved["network_artifact_id"] = networkArtifactID
 	}
 	js, err := json.MarshalIndent(resolved, "", "  ")
 	if err != nil {
@@ -191,9 +205,12 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 // loadPredictorTables loads the prediction tables the experiment names: Vidur's CSVs for
 // the table predictor (one replica shape), otherwise trained artifacts, per replica
 // shape (artifacts.go). The artifacts are nil for the table predictor.
-func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string, poolArtifacts []string) (simulate.PoolTables, *artifactPools, error) {
+func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot string, poolArtifacts []string, networkArtifact string) (simulate.PoolTables, *artifactPools, error) {
 	pc := cfg.ExecutionTimePredictor
 	if pc.Type == config.PredictorTable {
+		if networkArtifact != "" {
+			return nil, nil, fmt.Errorf("simulate: --network-artifact goes with a trained --artifact; the table predictor reads Vidur's prediction CSVs, collectives included")
+		}
 		if pc.PredictionsDir == "" {
 			return nil, nil, fmt.Errorf("simulate: the table predictor needs --table_execution_time_predictor_config_predictions_dir")
 		}
@@ -206,7 +223,7 @@ func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot st
 	if cfg.Artifact == "" {
 		return nil, nil, fmt.Errorf("simulate: no predictor: pin a trained artifact with --artifact (see llmsim train) or use --execution_time_predictor_config_type table with Vidur prediction CSVs%s", artifactRecipe(cfg, cat))
 	}
-	ap, err := newArtifactPools(cfg, cat, modelsRoot, poolArtifacts)
+	ap, err := newArtifactPools(cfg, cat, modelsRoot, poolArtifacts, networkArtifact)
 	if err != nil {
 		return nil, nil, err
 	}

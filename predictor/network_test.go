@@ -1,0 +1,85 @@
+package predictor
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/llmsim/llmsim/catalog"
+	"github.com/llmsim/llmsim/profile"
+	"github.com/llmsim/llmsim/train"
+)
+
+// networkArtifact trains and writes a collectives-only artifact of node under a
+// temporary models folder: all_reduce and send_recv between 2 ranks of one node, with
+// times scale·(0.01 ms + bytes/2e8) at 16 B..192 KiB.
+func networkArtifact(t *testing.T, node string, scale float64) *train.Artifact {
+	t.Helper()
+	n, err := catalog.Default().Node(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []profile.Row
+	for _, op := range []string{"all_reduce", "send_recv"} {
+		for i := range 26 {
+			b := int64(16) << (i / 2)
+			if i%2 == 1 {
+				b += b / 2
+			}
+			rows = append(rows, profile.Row{Operator: op, GPU: n.GPU, Network: n.Name,
+				Bytes: b, GroupSize: 2, RanksPerNode: 2, MedianMS: scale * (0.01 + float64(b)/2e8)})
+		}
+	}
+	opt := train.Options{Predictor: "interp", Grid: train.SmallGrid(42), Folds: 5, Ranges: train.DefaultRanges(), Seed: 42, Workers: 1}
+	res, err := train.TrainCollectives(train.Input{Rows: rows, Datasets: []train.DatasetRef{{ID: "net", Rows: len(rows)}}}, *n, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "models")
+	dir, err := train.WriteArtifact(root, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := train.OpenArtifact(dir, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestWithCollectivesTP2 checks that a TP-2, PP-2 replica priced from a compute artifact
+// and a collectives-only artifact looks its all-reduce and send/recv up in the network
+// artifact's grids, at the message bytes of its token count, even where the compute
+// artifact bundles its own; and that the other operators stay the compute artifact's.
+func TestWithCollectivesTP2(t *testing.T) {
+	net := networkArtifact(t, "a100_dgx", 1)
+	tb := smallTables()
+	compute := asGrids(tb) // it has all_reduce and send_recv grids of its own
+	const hidden = 16
+	got, err := FromGrids(WithCollectives(compute, net), "test", tb.Limits,
+		CommSetup{HiddenSize: hidden, TensorParallel: 2, PipelineStages: 2, GPUsPerNode: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []TokenOp{AllReduce, SendRecv} {
+		g, err := net.Grid(op.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 1; n <= tb.Limits.MaxTokens; n++ {
+			point := make([]float64, len(g.Features))
+			for i, f := range g.Features {
+				point[i] = map[string]float64{"bytes": float64(n * hidden * 2), "group_size": 2, "ranks_per_node": 2}[f]
+			}
+			want, _ := g.At(point)
+			if got.Token[op][n] != want {
+				t.Fatalf("%s at %d tokens: %v ms, the network artifact's grid says %v", op, n, got.Token[op][n], want)
+			}
+			if got.Token[op][n] == tb.Token[op][n] {
+				t.Fatalf("%s at %d tokens: the compute artifact's %v ms", op, n, tb.Token[op][n])
+			}
+		}
+	}
+	if got.Token[MLPUpProj][7] != tb.Token[MLPUpProj][7] || got.Decode[5] != tb.Decode[5] {
+		t.Errorf("compute operators changed: mlp_up_proj %v, decode %v", got.Token[MLPUpProj][7], got.Decode[5])
+	}
+}
