@@ -37,7 +37,7 @@ type Manifest struct {
 	// DatasetID is the hex SHA-256 of DataFile; ReadDataset checks it.
 	DatasetID string `json:"dataset_id"`
 	DataFile  string `json:"data_file"`
-	CreatedBy string `json:"created_by"` // "llmsim <version>"
+	CreatedBy string `json:"created_by"` // Creator unless a caller says otherwise
 	Rows      int    `json:"rows"`
 	// Operators counts rows per operator.
 	Operators map[string]int `json:"operators"`
@@ -142,12 +142,17 @@ func sortedIndex(rows []Row) []int32 {
 	return idx
 }
 
+// Creator is what a dataset records as its creator when the caller gives none: the
+// tool, not its build, so that the same inputs give the same bytes (and the same
+// dataset id, which pinned artifacts record) whichever build wrote them.
+const Creator = "llmsim"
+
 // writerOptions are the Parquet settings of every dataset file: zstd, and the
 // creator string without a build hash, so that the bytes depend only on the rows.
 func writerOptions(createdBy string) []parquet.WriterOption {
 	return []parquet.WriterOption{
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedBetterCompression}),
-		parquet.CreatedBy(cmp.Or(createdBy, "llmsim"), "", ""),
+		parquet.CreatedBy(cmp.Or(createdBy, Creator), "", ""),
 		// One row group per 64k rows keeps memory bounded for consumers and lets
 		// DuckDB parallelise; the page index lets it skip by operator.
 		parquet.MaxRowsPerRowGroup(1 << 16),
@@ -171,6 +176,7 @@ func WriteDataset(dir string, rows []Row, m *Manifest) error {
 			return fmt.Errorf("profile: write dataset %s: %w", dir, err)
 		}
 	}
+	m.CreatedBy = cmp.Or(m.CreatedBy, Creator)
 	var buf bytes.Buffer
 	if err := writeParquet(&buf, rows, m.CreatedBy); err != nil {
 		return fmt.Errorf("profile: write dataset %s: parquet: %w", dir, err)

@@ -30,7 +30,7 @@ type IngestOptions struct {
 	Lenient bool
 	// Readers to detect formats with; nil means Readers().
 	Readers []Reader
-	// CreatedBy is recorded in the manifest and the Parquet footer ("llmsim v1.2.3").
+	// CreatedBy is recorded in the manifest and the Parquet footer; empty means profile.Creator.
 	CreatedBy string
 	// Workers bounds how many files are parsed at once; 0 means GOMAXPROCS.
 	Workers int

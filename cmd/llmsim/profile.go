@@ -39,7 +39,6 @@ the manifest and skipped. Malformed input fails the ingest with file:line: colum
   llmsim profile ingest --gpu h100 --out datasets/h100-llama my-profiles/mlp.csv`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, inputs []string) error {
-			opts.CreatedBy = "llmsim " + version
 			ds, err := profile.Ingest(opts, inputs...)
 			if err != nil {
 				return err
@@ -108,7 +107,6 @@ synthetic and the manifest records every setting.`,
 			if err != nil {
 				return err
 			}
-			ds.Manifest.CreatedBy = "llmsim " + version
 			if err := profile.WriteDataset(out, ds.Rows, &ds.Manifest); err != nil {
 				return err
 			}
