@@ -35,6 +35,7 @@ type artifactPools struct {
 	root    string
 	byTP    map[int]*train.Artifact
 	tables  map[simulate.PoolShape]*predictor.Tables
+	main    *train.Artifact // the artifact of the shared TP: --artifact, or found under root
 
 	netArtifact *train.Artifact // the collectives-only artifact the run reads, if any
 	// netFound says that netArtifact was found under root, not named on the command
@@ -66,10 +67,19 @@ func newArtifactPools(cfg *config.Config, cat *catalog.Catalog, root string, poo
 	if node, err := cat.Node(rc.NetworkDevice); err == nil {
 		p.network = node.Name
 	}
-	main, err := p.open(cfg.Artifact)
+	var main *train.Artifact
+	if cfg.Artifact != "" {
+		main, err = p.open(cfg.Artifact)
+	} else {
+		// No --artifact: a Vidur command line names none, so take the only artifact of
+		// the experiment's model, GPU and TP under the models root (the pinned ones
+		// included), and say which; several or none is an error that says what to do.
+		main, err = p.artifact(rc.TensorParallelSize, "--artifact")
+	}
 	if err != nil {
 		return nil, err
 	}
+	p.main = main
 	if m := main.Manifest; m.TP != 0 && m.TP != rc.TensorParallelSize {
 		return nil, fmt.Errorf("simulate: artifact %s was trained for TP %d, the experiment uses TP %d", m.ShortID(), m.TP, rc.TensorParallelSize)
 	}
@@ -202,8 +212,8 @@ func (p *artifactPools) open(id string) (*train.Artifact, error) {
 }
 
 // artifact returns the artifact of TP tp, looking it up under the models root when the
-// command line named none.
-func (p *artifactPools) artifact(tp int) (*train.Artifact, error) {
+// command line named none; flag is the option the errors tell the user to set.
+func (p *artifactPools) artifact(tp int, flag string) (*train.Artifact, error) {
 	if a, ok := p.byTP[tp]; ok {
 		return a, nil
 	}
@@ -223,16 +233,16 @@ func (p *artifactPools) artifact(tp int) (*train.Artifact, error) {
 	switch len(hits) {
 	case 0:
 		l, _ := simulate.LayoutFromConfig(simulate.PoolShape{TP: tp, PP: 1, EP: p.cfg.Cluster.Replica.ExpertModelParallelSize}.Apply(p.cfg.Cluster.Replica), p.model, p.cat)
-		return nil, fmt.Errorf("no artifact for %s on %s at TP %d under %s; make one with:\n  %s\n  then pass its id with --pool-artifact",
-			p.model.Name, p.gpu.Name, tp, p.root, simulate.ArtifactCommands(p.model, p.gpu.Name, l))
+		return nil, fmt.Errorf("simulate: no artifact for %s on %s at TP %d under %s; make one with:\n  %s\n  then pass its id with %s",
+			p.model.Name, p.gpu.Name, tp, p.root, simulate.ArtifactCommands(p.model, p.gpu.Name, l), flag)
 	case 1:
 	default:
 		dirs := make([]string, len(hits))
 		for i, e := range hits {
 			dirs[i] = e.Dir
 		}
-		return nil, fmt.Errorf("several artifacts for %s on %s at TP %d under %s (%s); pick one with --pool-artifact",
-			p.model.Name, p.gpu.Name, tp, p.root, strings.Join(dirs, ", "))
+		return nil, fmt.Errorf("simulate: several artifacts for %s on %s at TP %d under %s (%s); pick one with %s",
+			p.model.Name, p.gpu.Name, tp, p.root, strings.Join(dirs, ", "), flag)
 	}
 	a, err := train.OpenArtifact(hits[0].Dir, p.root)
 	if err != nil {
@@ -248,7 +258,7 @@ func (p *artifactPools) Tables(sh simulate.PoolShape) (*predictor.Tables, error)
 	if t, ok := p.tables[sh]; ok {
 		return t, nil
 	}
-	a, err := p.artifact(sh.TP)
+	a, err := p.artifact(sh.TP, "--pool-artifact")
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "llmsim",
 		Short:         "Predict how an LLM serving cluster behaves before you own it",
+		Version:       version, // --version; `llmsim version` adds the build information
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -88,6 +88,11 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	var poolArtifactIDs map[string]string
 	if artifacts != nil {
 		artifactID, poolArtifactIDs = artifacts.MainID(), artifacts.PoolIDs()
+		if cfg.Artifact == "" {
+			m := artifacts.main
+			fmt.Fprintf(cmd.ErrOrStderr(), "predictor: artifact %s (%s), the only one for %s on %s at TP %d under %s\n",
+				m.Manifest.ShortID(), m.Dir, m.Manifest.Model, m.Manifest.GPU, m.Manifest.TP, modelsRoot)
+		}
 		if net, found, reason := artifacts.Network(); net != nil {
 			networkArtifactID = net.Manifest.ID
 			if found {
@@ -219,9 +224,6 @@ func loadPredictorTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot st
 			return nil, nil, err
 		}
 		return simulate.SameTables(cfg, t), nil, nil
-	}
-	if cfg.Artifact == "" {
-		return nil, nil, fmt.Errorf("simulate: no predictor: pin a trained artifact with --artifact (see llmsim train) or use --execution_time_predictor_config_type table with Vidur prediction CSVs%s", artifactRecipe(cfg, cat))
 	}
 	ap, err := newArtifactPools(cfg, cat, modelsRoot, poolArtifacts, networkArtifact)
 	if err != nil {
