@@ -59,19 +59,26 @@ func benchSetup(b testing.TB) (Setup, [][2]int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	src, err := workload.OpenTrace(tracePath, workload.TraceOptions{Format: workload.FormatVidur, MaxTokens: 4096})
+	return setup, traceLengths(b, tracePath)
+}
+
+// traceLengths reads a Vidur trace's (prompt, decode) lengths, capped at 4096 tokens as
+// Vidur's trace_replay does, for benchmarks that cycle through them.
+func traceLengths(tb testing.TB, path string) [][2]int {
+	tb.Helper()
+	src, err := workload.OpenTrace(path, workload.TraceOptions{Format: workload.FormatVidur, MaxTokens: 4096})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	reqs, err := workload.Collect(src)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	rows := make([][2]int, len(reqs))
 	for i, r := range reqs {
 		rows[i] = [2]int{r.NumPrefillTokens, r.NumDecodeTokens}
 	}
-	return setup, rows
+	return rows
 }
 
 // benchSim simulates n requests per iteration. With outputs, every iteration also

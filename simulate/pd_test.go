@@ -302,18 +302,7 @@ func BenchmarkPD100k(b *testing.B) {
 	trace := shareddata.Path(b, "vidur/processed_traces/splitwise_conv.csv")
 	cfg := pdConfig(8, 0.5, 1)
 	s := pdSetup(b, &cfg)
-	src, err := workload.OpenTrace(trace, workload.TraceOptions{Format: workload.FormatVidur, MaxTokens: 4096})
-	if err != nil {
-		b.Fatal(err)
-	}
-	all, err := workload.Collect(src)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rows := make([][2]int, len(all))
-	for i, r := range all {
-		rows[i] = [2]int{r.NumPrefillTokens, r.NumDecodeTokens}
-	}
+	rows := traceLengths(b, trace)
 	b.ReportAllocs()
 	var res Result
 	for b.Loop() {
