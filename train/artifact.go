@@ -3,12 +3,13 @@ package train
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +19,7 @@ import (
 )
 
 // ArtifactSchemaVersion is the version of manifest.json and of the operator files.
-const ArtifactSchemaVersion = "1.0"
+const ArtifactSchemaVersion = "2.0"
 
 // File names inside an artifact directory.
 const (
@@ -91,8 +92,11 @@ type KindScore struct {
 	Note   string          `json:"note,omitempty"`
 }
 
-// opFile is the content of one operator file: gob, then zstd. Gob of a struct without
-// maps is deterministic, and so is a single-threaded zstd encoder at a fixed level.
+// opFile is the content of one operator file. It is written canonically (see
+// encodeOp), then compressed by a single-threaded zstd encoder at a fixed level, so the
+// bytes, and the artifact id that hashes them, depend only on the content. (encoding/gob
+// was not canonical: it numbers types from a process-wide counter, so the same grid
+// encoded after some other gob type gave other bytes.)
 type opFile struct {
 	SchemaVersion string
 	Kind          Kind
@@ -138,10 +142,39 @@ func (m *Manifest) Dir() string {
 	return filepath.Join(m.GPU, owner, m.Version())
 }
 
+// opFileMagic opens every operator file; the format is
+//
+//	magic | uint32 header length | header (JSON of opHeader) | Median | P10 | P90
+//
+// with the three float64 arrays little-endian, their lengths in the header. The header
+// is small; the arrays, most of the bytes, are copied in and out without parsing.
+const opFileMagic = "LLMSIMOP"
+
+// opHeader is an opFile without its value arrays.
+type opHeader struct {
+	SchemaVersion string          `json:"schema_version"`
+	Kind          Kind            `json:"kind"`
+	Op            string          `json:"op"`
+	Features      []string        `json:"features"`
+	Axes          [][]float64     `json:"axes"`
+	Model         json.RawMessage `json:"model,omitempty"`
+	Values        [3]int          `json:"values"` // lengths of Median, P10, P90
+}
+
 func encodeOp(f *opFile) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(f); err != nil {
+	g := &f.Grid
+	h := opHeader{SchemaVersion: f.SchemaVersion, Kind: f.Kind, Op: g.Op, Features: g.Features,
+		Axes: g.Axes, Model: f.Model, Values: [3]int{len(g.Median), len(g.P10), len(g.P90)}}
+	hb, err := json.Marshal(&h)
+	if err != nil {
 		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(opFileMagic)
+	binary.Write(&buf, binary.LittleEndian, uint32(len(hb)))
+	buf.Write(hb)
+	for _, v := range [][]float64{g.Median, g.P10, g.P90} {
+		binary.Write(&buf, binary.LittleEndian, v)
 	}
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithEncoderLevel(zstd.SpeedDefault))
 	if err != nil {
@@ -161,11 +194,36 @@ func decodeOp(data []byte) (*opFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	var f opFile
-	if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&f); err != nil {
-		return nil, err
+	if !bytes.HasPrefix(raw, []byte(opFileMagic)) || len(raw) < len(opFileMagic)+4 {
+		return nil, fmt.Errorf("not an llmsim operator file")
 	}
-	return &f, nil
+	raw = raw[len(opFileMagic):]
+	n := int(binary.LittleEndian.Uint32(raw))
+	raw = raw[4:]
+	if n > len(raw) {
+		return nil, fmt.Errorf("operator file: header of %d bytes in %d", n, len(raw))
+	}
+	var h opHeader
+	if err := json.Unmarshal(raw[:n], &h); err != nil {
+		return nil, fmt.Errorf("operator file header: %w", err)
+	}
+	raw = raw[n:]
+	if h.Values[0] < 0 || h.Values[1] < 0 || h.Values[2] < 0 || 8*(h.Values[0]+h.Values[1]+h.Values[2]) != len(raw) {
+		return nil, fmt.Errorf("operator file: %v values announced, %d bytes of values", h.Values, len(raw))
+	}
+	vals := make([][]float64, 3)
+	for i, k := range h.Values {
+		if k == 0 {
+			continue
+		}
+		vals[i] = make([]float64, k)
+		for j := range vals[i] {
+			vals[i][j] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*j:]))
+		}
+		raw = raw[8*k:]
+	}
+	return &opFile{SchemaVersion: h.SchemaVersion, Kind: h.Kind, Model: []byte(h.Model),
+		Grid: Grid{Op: h.Op, Features: h.Features, Axes: h.Axes, Median: vals[0], P10: vals[1], P90: vals[2]}}, nil
 }
 
 func sha256Hex(b []byte) string {
