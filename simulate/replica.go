@@ -201,7 +201,7 @@ func (r *replica) allocateRequest(q *request) error {
 // preempt restarts q (recompute preemption), frees its blocks and puts it at the front
 // of the waiting queue.
 func (r *replica) preempt(q *request) {
-	q.restart()
+	q.restart(r.sim.setup.VidurCompat)
 	r.free(q)
 	r.queue.pushFront(q)
 	r.sim.restarts++

@@ -112,10 +112,17 @@ func (r *request) onBatchEnd(t float64, n int) {
 
 // restart is Vidur's recompute preemption: everything processed so far becomes prompt,
 // to be prefilled again; the first scheduling and prefill-completion times are kept.
-func (r *request) restart() {
+//
+// Vidur does that also for a request preempted part-way through a chunked prompt, which
+// turns the rest of its prompt into decode tokens (one per iteration) and stamps its
+// TTFT after the shortened prompt; vidurCompat keeps that, otherwise such a request keeps
+// its prompt and output lengths and simply starts its prompt again.
+func (r *request) restart(vidurCompat bool) {
 	total := r.total()
-	r.p = r.processed
-	r.d = total - r.p
+	if r.prefillDone || vidurCompat {
+		r.p = r.processed
+		r.d = total - r.p
+	}
 	r.processed = 0
 	r.scheduled = false
 	r.completed = false

@@ -273,3 +273,43 @@ func TestSetupErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRestartMidPrefillKeepsPrompt preempts Sarathi requests part-way through their
+// chunked prompts (small KV memory, small chunks). Vidur turns the unprocessed rest of
+// such a prompt into decode tokens; llmsim's default mode restarts the prompt whole, so
+// no restarted request ends up with a shorter prompt than it arrived with.
+func TestRestartMidPrefillKeepsPrompt(t *testing.T) {
+	reqs := testWorkload(1000, 7)
+	run := func(compat bool) (restarts, shrunk int) {
+		setup := testSetup(t, SchedulerSarathi, func(c *config.Config) {
+			c.Cluster.ReplicaScheduler.Sarathi.NumBlocks = 300
+			c.Cluster.ReplicaScheduler.Sarathi.ChunkSize = 64
+		})
+		setup.VidurCompat = compat
+		sim, err := New(setup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &memRecorder{}
+		if _, err := sim.Run(workload.NewSlice(reqs), rec); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rec.requests {
+			restarts += r.NumRestarts
+			if r.RestartPrefillTokens < r.NumPrefillTokens {
+				shrunk++
+			}
+		}
+		return restarts, shrunk
+	}
+	restarts, shrunk := run(false)
+	if restarts == 0 {
+		t.Fatal("no request was preempted; the test needs less memory")
+	}
+	if shrunk != 0 {
+		t.Errorf("default mode: %d of the restarted requests lost part of their prompt", shrunk)
+	}
+	if _, shrunk := run(true); shrunk == 0 {
+		t.Errorf("--compat vidur: no restarted request lost part of its prompt, as Vidur's restart does")
+	}
+}
