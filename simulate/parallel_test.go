@@ -270,3 +270,24 @@ func FuzzReadRoutingHistogram(f *testing.F) {
 		}
 	})
 }
+
+// TestRouterExtremeSkew routes with one expert holding nearly all the weight: each
+// token still gets top-k distinct experts (the hot one and k−1 others), drawn exactly
+// once rejecting repeats stops paying, instead of redrawing the hot expert for ever.
+func TestRouterExtremeSkew(t *testing.T) {
+	h := []float64{1e6, 1, 1, 1, 1, 1, 1, 1}
+	r, err := NewRouter(RoutingConfig{Kind: RoutingHistogram, Histogram: h}, 8, 2, 8, rand.New(rand.NewPCG(3, 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const tokens = 4096
+	got := r.Route(tokens)
+	// Every token sends one slot to the hot expert's rank and one elsewhere: the hot
+	// rank gets exactly one slot per token.
+	if got.MaxRankSlots != tokens {
+		t.Errorf("most loaded rank got %d slots, want %d (one per token)", got.MaxRankSlots, tokens)
+	}
+	if want := float64(tokens) / (float64(tokens*2) / 8); got.ExpertSkew != want {
+		t.Errorf("skew %v, want %v", got.ExpertSkew, want)
+	}
+}
