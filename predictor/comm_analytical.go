@@ -96,10 +96,15 @@ func (a *AnalyticalComm) CollectiveTime(c Collective, bytes float64, g Group) (C
 	}
 	bw, from := a.BusBandwidth(c, g)
 	if !(bw > 0) {
-		return CommTime{}, fmt.Errorf("predictor: analytical comm: %s over %d ranks (%d per node) has no bandwidth (%s is %g); set it", c, g.Size, g.RanksPerNode, from, bw)
+		return CommTime{}, fmt.Errorf("predictor: analytical comm: %s over %d ranks (%d per node) has no bandwidth (%s is %g); set --replica_config_nvlink_bandwidth or --replica_config_rdma_bandwidth", c, g.Size, g.RanksPerNode, from, bw)
 	}
-	if a.SimAISmallMessages && bytes > 1 && bytes < 1<<20 {
-		return CommTime{Seconds: a.Latency(n)}, nil
+	if a.SimAISmallMessages {
+		// SimAI's analytical mode: a message under 1 MiB costs the latency alone, a
+		// larger one the bandwidth term alone.
+		if bytes > 1 && bytes < 1<<20 {
+			return CommTime{Seconds: a.Latency(n)}, nil
+		}
+		return CommTime{Seconds: c.BusFactor(n) * bytes / bw}, nil
 	}
 	return CommTime{Seconds: a.Latency(n) + c.BusFactor(n)*bytes/bw}, nil
 }

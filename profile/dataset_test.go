@@ -336,3 +336,26 @@ func TestIngestUnrecognized(t *testing.T) {
 		t.Error("an ingest with no rows succeeded")
 	}
 }
+
+// TestIngestFollowsFileLinks ingests a folder whose profile is a symbolic link: the
+// linked file is read and recorded like any other, not skipped unrecorded.
+func TestIngestFollowsFileLinks(t *testing.T) {
+	target, err := filepath.Abs(filepath.Join("testdata", "compute", "mlp.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(target); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(target, filepath.Join(dir, "mlp.csv")); err != nil {
+		t.Skip("symlinks not supported here:", err)
+	}
+	ds, err := Ingest(IngestOptions{GPU: "a100"}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Manifest.Sources) != 1 || ds.Manifest.Sources[0].RowsKept == 0 {
+		t.Fatalf("sources %+v, want the linked file read", ds.Manifest.Sources)
+	}
+}

@@ -280,8 +280,20 @@ func collectInputs(inputs []string) ([]inputFile, error) {
 				}
 				return nil
 			}
-			if !d.Type().IsRegular() {
+			if d.IsDir() {
 				return nil
+			}
+			if !d.Type().IsRegular() {
+				// A link to a file is read as the file; anything else that is not a
+				// regular file (a device, a link to a folder) is refused by name rather
+				// than dropped unrecorded.
+				st, err := os.Stat(p)
+				if err != nil {
+					return err
+				}
+				if !st.Mode().IsRegular() {
+					return fmt.Errorf("%s: not a regular file (links to folders are not followed; name the folder itself)", p)
+				}
 			}
 			rel, err := filepath.Rel(root, p)
 			if err != nil {

@@ -70,6 +70,8 @@ func (s *Setup) params() (*schedParams, error) {
 		return nil, fmt.Errorf("simulate: batch size cap %d must be positive", sc.BatchSizeCap)
 	case s.MaxRequestTokens <= 0:
 		return nil, fmt.Errorf("simulate: max request tokens %d must be positive", s.MaxRequestTokens)
+	case sc.BatchSizeCap < s.NumStages:
+		return nil, fmt.Errorf("simulate: batch size cap %d is smaller than the %d pipeline stages: each stage's micro-batch would hold no request; raise the cap or lower the stages", sc.BatchSizeCap, s.NumStages)
 	case s.Predictor == nil:
 		return nil, fmt.Errorf("simulate: no execution-time predictor")
 	}
