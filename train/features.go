@@ -149,28 +149,37 @@ type filterError struct{ msg string }
 func (e *filterError) Error() string        { return e.msg }
 func (e *filterError) Is(target error) bool { return target == ErrFilteredOut }
 
-// selectRows builds the training table of spec from rows.
+// selectRows builds the training table of spec from rows. Measured rows that match the
+// model, GPU and TP win; profile synth's rows (a measured dataset trained together with a
+// roofline one) fill only the operators for which none does. The choice is made after
+// the key filters, so that another model's or TP's measurements never hide the roofline
+// rows of this one.
 func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection) (*table, error) {
-	var cand []*profile.Row
+	var measured, synthetic []*profile.Row
 	for i := range rows {
-		if rows[i].Operator == spec.Op {
-			cand = append(cand, &rows[i])
+		switch r := &rows[i]; {
+		case r.Operator != spec.Op:
+		case r.Synthetic:
+			synthetic = append(synthetic, r)
+		default:
+			measured = append(measured, r)
 		}
 	}
-	if len(cand) == 0 {
+	if len(measured)+len(synthetic) == 0 {
 		return nil, fmt.Errorf("train: %s: %w for this operator in the dataset", spec.Op, ErrNoRows)
 	}
-	if slices.ContainsFunc(cand, func(r *profile.Row) bool { return !r.Synthetic && r.GPU == sel.GPU }) {
-		// A measured dataset trained together with profile synth's: the roofline only
-		// fills the operators the measurements of this GPU lack.
-		cand = slices.DeleteFunc(cand, func(r *profile.Row) bool { return r.Synthetic })
-	}
-	if spec.class != classCollective {
-		var err error
-		if cand, err = keepOneRegime(spec.Op, cand); err != nil {
-			return nil, err
+	if len(measured) > 0 {
+		t, err := selectFrom(measured, spec, m, sel)
+		if err == nil || len(synthetic) == 0 || !errors.Is(err, ErrFilteredOut) {
+			return t, err
 		}
 	}
+	return selectFrom(synthetic, spec, m, sel)
+}
+
+// selectFrom filters cand (rows of spec's operator) by the model's keys and one
+// measurement regime, and builds the table.
+func selectFrom(cand []*profile.Row, spec OpSpec, m catalog.Model, sel Selection) (*table, error) {
 	var filters []keyFilter
 	tp := int64(sel.TP)
 	switch spec.class {
@@ -276,6 +285,14 @@ func selectRows(rows []profile.Row, spec OpSpec, m catalog.Model, sel Selection)
 			}
 		}
 		cand = kept
+	}
+	// The regime is chosen among this model's, GPU's and TP's rows only: another GPU
+	// measured only one way must not decide this one's.
+	if spec.class != classCollective {
+		var err error
+		if cand, err = keepOneRegime(spec.Op, cand); err != nil {
+			return nil, err
+		}
 	}
 	t := &table{synthetic: true}
 	for _, r := range cand {

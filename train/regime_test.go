@@ -129,3 +129,38 @@ func TestTrainCollectivesOnly(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestSelectRowsPrefersThisModelsMeasurements: measured rows of another model on the
+// same GPU do not hide the roofline rows of this one, and this model's measured rows
+// win over its roofline rows.
+func TestSelectRowsPrefersThisModelsMeasurements(t *testing.T) {
+	m, err := catalog.Default().Model("meta-llama/Llama-2-7b-hf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(hidden int64, synthetic bool, ms float64) profile.Row {
+		return profile.Row{Operator: "add", GPU: "a800", HiddenSize: hidden, NumQHeads: int64(m.NumQHeads),
+			NumKVHeads: int64(m.NumKVHeads), IntermediateSize: int64(m.IntermediateSize), GatedMLP: true,
+			TP: 1, NumTokens: 8, MedianMS: ms, Synthetic: synthetic}
+	}
+	spec := OpSpec{Op: "add", class: classDense, Features: []string{FeatNumTokens}}
+	sel := Selection{GPU: "a800", TP: 1}
+	other := int64(m.HiddenSize) * 2
+
+	// Another model's measurement and this model's roofline: the roofline is used.
+	tab, err := selectRows([]profile.Row{add(other, false, 1), add(int64(m.HiddenSize), true, 2)}, spec, *m, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.y) != 1 || tab.y[0] != 2 || !tab.synthetic {
+		t.Errorf("got targets %v (synthetic %v), want the roofline row 2", tab.y, tab.synthetic)
+	}
+	// This model's measurement and roofline: the measurement wins.
+	tab, err = selectRows([]profile.Row{add(int64(m.HiddenSize), true, 2), add(int64(m.HiddenSize), false, 3)}, spec, *m, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tab.y) != 1 || tab.y[0] != 3 || tab.synthetic {
+		t.Errorf("got targets %v (synthetic %v), want the measured row 3", tab.y, tab.synthetic)
+	}
+}
