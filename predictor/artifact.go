@@ -131,8 +131,28 @@ func FromGrids(src GridSource, source string, limits Limits, comm CommSetup) (*T
 		}
 		fixed := map[string]float64{"group_size": float64(group), "ranks_per_node": float64(ranksPerNode)}
 		bytes := func(n int) float64 { return float64(n) * float64(comm.HiddenSize) * 2 }
-		t.Token[op], err = g.tokens(limits.MaxTokens, fixed, bytes, "bytes")
-		return err
+		if t.Token[op], err = g.tokens(limits.MaxTokens, fixed, bytes, "bytes"); err != nil {
+			return err
+		}
+		// Past the largest profiled message a collective is bandwidth-bound: extrapolate
+		// at that message's bandwidth (as the profiled comm model does) rather than hold
+		// its time, which priced a 256 MiB all-reduce as a 64 MiB one.
+		if i := slices.Index(g.g.Features, "bytes"); i >= 0 {
+			axis := g.g.Axes[i]
+			bmax := axis[len(axis)-1]
+			past := 0
+			for n := range t.Token[op] {
+				if b := bytes(n); b > bmax {
+					t.Token[op][n] *= b / bmax
+					past++
+				}
+			}
+			if past > 0 {
+				t.OutOfDomain = append(t.OutOfDomain, fmt.Sprintf("%s (group %d, %d per node): messages above the largest profiled one (%.0f bytes, %d tokens of %d) are extrapolated at its bandwidth",
+					op, group, ranksPerNode, bmax, past, len(t.Token[op])-1))
+			}
+		}
+		return nil
 	}
 	if comm.TensorParallel > 1 {
 		if err := collective(AllReduce, comm.TensorParallel, min(comm.TensorParallel, max(comm.GPUsPerNode, 1))); err != nil {

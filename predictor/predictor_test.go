@@ -268,3 +268,29 @@ func FuzzParseNumericCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestFromGridsExtrapolatesLargeCollectives: an all-reduce larger than the largest
+// profiled message is priced at that message's bandwidth (time ∝ bytes), not held at its
+// time, and the tables say so.
+func TestFromGridsExtrapolatesLargeCollectives(t *testing.T) {
+	tb := smallTables()
+	src := asGrids(tb)
+	// Profiled up to 16 tokens' worth of bytes (hidden 16 × 2 B): 512 B at 1 ms.
+	src[AllReduce.String()] = &train.Grid{Op: AllReduce.String(),
+		Features: []string{"bytes", "group_size", "ranks_per_node"},
+		Axes:     [][]float64{{32, 512}, {2}, {2}}, Median: []float64{0.5, 1}}
+	gt, err := FromGrids(src, "grids", tb.Limits, CommSetup{HiddenSize: 16, TensorParallel: 2, PipelineStages: 1, GPUsPerNode: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar := gt.Token[AllReduce]
+	if ar[16] != 1 {
+		t.Errorf("16 tokens (512 B, the largest profiled): %v ms, want 1", ar[16])
+	}
+	if want := 1 * 64.0 / 16; ar[64] != want {
+		t.Errorf("64 tokens (2048 B): %v ms, want %v (bandwidth of the largest message)", ar[64], want)
+	}
+	if len(gt.OutOfDomain) != 1 || !strings.Contains(gt.OutOfDomain[0], "all_reduce") {
+		t.Errorf("OutOfDomain = %q, want one all_reduce note", gt.OutOfDomain)
+	}
+}

@@ -103,6 +103,9 @@ type Tables struct {
 	// Arch holds the expert, shared-expert and linear-attention tables of a MoE or hybrid
 	// model (LoadArchTables); nil for dense models and Vidur's CSVs.
 	Arch *ArchTables
+	// OutOfDomain says which tables hold values extrapolated beyond what was measured
+	// (e.g. an all-reduce larger than the largest profiled message), for the run to report.
+	OutOfDomain []string
 }
 
 // Limits are the largest lookup keys a prediction grid covers. Vidur builds its grids

@@ -36,6 +36,8 @@ type artifactPools struct {
 	byTP    map[int]*train.Artifact
 	tables  map[simulate.PoolShape]*predictor.Tables
 	main    *train.Artifact // the artifact of the shared TP: --artifact, or found under root
+	// outOfDomain collects the tables' extrapolation notes, for the run to print.
+	outOfDomain []string
 
 	netArtifact *train.Artifact // the collectives-only artifact the run reads, if any
 	// netFound says that netArtifact was found under root, not named on the command
@@ -301,8 +303,12 @@ func (p *artifactPools) Tables(sh simulate.PoolShape) (*predictor.Tables, error)
 		}
 	}
 	p.tables[sh] = t
+	p.outOfDomain = append(p.outOfDomain, t.OutOfDomain...)
 	return t, nil
 }
+
+// OutOfDomain lists what the loaded tables extrapolate beyond their measurements.
+func (p *artifactPools) OutOfDomain() []string { return p.outOfDomain }
 
 // MainID is the id of the pinned artifact.
 func (p *artifactPools) MainID() string {

@@ -93,6 +93,9 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintf(cmd.ErrOrStderr(), "predictor: artifact %s (%s), the only one for %s on %s at TP %d under %s\n",
 				m.Manifest.ShortID(), m.Dir, m.Manifest.Model, m.Manifest.GPU, m.Manifest.TP, modelsRoot)
 		}
+		for _, note := range artifacts.OutOfDomain() {
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: out of the measured domain: %s\n", note)
+		}
 		if net, found, reason := artifacts.Network(); net != nil {
 			networkArtifactID = net.Manifest.ID
 			if found {
