@@ -66,7 +66,11 @@ type aicbCurveKey struct {
 type aicbPoint struct {
 	seq               int
 	attn, mlp, moe    float64 // seconds
-	tpBytes, moeBytes float64
+	tpBytes, moeBytes float64 // summed over the table's layers
+	// tpLayers and moeLayers count the layer rows that carry those bytes: each row is
+	// one collective, and a collective pays its latency once, so the sums are priced
+	// per layer, not as one message.
+	tpLayers, moeLayers int
 }
 
 // LoadAICB reads every layer table of key in dir (AICB's results/workload folder).
@@ -111,12 +115,15 @@ func LoadAICB(dir string, key AICBKey) (*AICBModel, error) {
 			case "attention":
 				p.attn += s
 				p.tpBytes += float64(r.Bytes)
+				p.tpLayers += min(1, int(r.Bytes))
 			case "mlp":
 				p.mlp += s
 				p.tpBytes += float64(r.Bytes)
+				p.tpLayers += min(1, int(r.Bytes))
 			case "moe":
 				p.moe += s
 				p.moeBytes += float64(r.Bytes)
+				p.moeLayers += min(1, int(r.Bytes))
 			default:
 				return nil, fmt.Errorf("predictor: aicb: %s: unknown layer kind %q (want attention, mlp or moe)", path, r.Operator)
 			}
@@ -164,37 +171,45 @@ func (m *AICBModel) stage(prefill bool, bs, seq, stages int) (Times, error) {
 		a, b := c[j-1], c[j]
 		w := float64(seq-a.seq) / float64(b.seq-a.seq)
 		lerp := func(x, y float64) float64 { return x + w*(y-x) }
-		p = aicbPoint{seq: seq, attn: lerp(a.attn, b.attn), mlp: lerp(a.mlp, b.mlp), moe: lerp(a.moe, b.moe), tpBytes: lerp(a.tpBytes, b.tpBytes), moeBytes: lerp(a.moeBytes, b.moeBytes)}
+		p = aicbPoint{seq: seq, attn: lerp(a.attn, b.attn), mlp: lerp(a.mlp, b.mlp), moe: lerp(a.moe, b.moe), tpBytes: lerp(a.tpBytes, b.tpBytes), moeBytes: lerp(a.moeBytes, b.moeBytes),
+			tpLayers: max(a.tpLayers, b.tpLayers), moeLayers: max(a.moeLayers, b.moeLayers)}
 	}
-	var comm float64
+	var comm, dispatch float64
 	if m.ForkUnits {
 		comm = p.moeBytes / m.ForkRDMABytesPerSecond
+		dispatch = comm
 	} else if m.Comm != nil {
 		perNode := m.GPUsPerNode
 		if perNode <= 0 {
 			perNode = m.Key.TP
 		}
-		if p.moeBytes > 0 {
-			t, err := m.Comm.CollectiveTime(CollAllToAll, p.moeBytes, Group{Kind: GroupEP, Size: m.Key.EP, RanksPerNode: min(m.Key.EP, perNode)})
-			if err != nil {
-				return Times{}, err
+		// layers collectives of bytes/layers each.
+		perLayer := func(c Collective, bytes float64, layers int, g Group) (float64, error) {
+			if bytes <= 0 {
+				return 0, nil
 			}
-			comm += t.Seconds
+			layers = max(layers, 1)
+			t, err := m.Comm.CollectiveTime(c, bytes/float64(layers), g)
+			return float64(layers) * t.Seconds, err
 		}
-		if p.tpBytes > 0 && m.Key.TP > 1 {
-			t, err := m.Comm.CollectiveTime(CollAllReduce, p.tpBytes, Group{Kind: GroupTP, Size: m.Key.TP, RanksPerNode: min(m.Key.TP, perNode)})
+		var err error
+		if dispatch, err = perLayer(CollAllToAll, p.moeBytes, p.moeLayers, Group{Kind: GroupEP, Size: m.Key.EP, RanksPerNode: min(m.Key.EP, perNode)}); err != nil {
+			return Times{}, err
+		}
+		comm = dispatch
+		if m.Key.TP > 1 {
+			ar, err := perLayer(CollAllReduce, p.tpBytes, p.tpLayers, Group{Kind: GroupTP, Size: m.Key.TP, RanksPerNode: min(m.Key.TP, perNode)})
 			if err != nil {
 				return Times{}, err
 			}
-			comm += t.Seconds
+			comm += ar
 		}
 	}
 	scale := 1 / float64(stages) // the tables hold the whole model's layers
 	if m.ForkUnits {
 		scale *= 1e-3
 	}
-	t := Times{Attention: p.attn * scale, MLP: (p.mlp + p.moe) * scale, MoE: p.moe * scale, Comm: comm * scale}
-	t.Dispatch = t.Comm
+	t := Times{Attention: p.attn * scale, MLP: (p.mlp + p.moe) * scale, MoE: p.moe * scale, Comm: comm * scale, Dispatch: dispatch * scale}
 	t.Total = t.Attention + t.MLP + t.Comm
 	t.Model = t.Total
 	return t, nil

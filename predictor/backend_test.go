@@ -83,6 +83,29 @@ func TestAICB(t *testing.T) {
 	if _, err := m.stage(true, 1, 1000, 1); err == nil || !strings.Contains(err.Error(), "bs1-seq*-prefill.csv") {
 		t.Errorf("missing prefill table: %v", err)
 	}
+
+	// Each layer row is one collective with its own latency: two MoE layers of 1 MB
+	// each cost two all-to-alls of 1 MB, not one of 2 MB.
+	two := "layer_id\tlayer_name\tcomp_time\tcomm_size\n0\tmoe\t1000000\t1000000\n1\tmoe\t1000000\t1000000\n"
+	writeFile(t, filepath.Join(dir, "vidur-DeepSeek-671B-world_size8-tp2-pp1-ep8-bs2-seq1000-decode.csv"), two)
+	if m, err = LoadAICB(dir, key); err != nil {
+		t.Fatal(err)
+	}
+	m.Comm = latencyComm{}
+	tm, err = m.stage(false, 2, 1000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * (10e-6 + 1e6/1e9); math.Abs(tm.Comm-want) > 1e-15 || tm.Dispatch != tm.Comm {
+		t.Errorf("two MoE layers: comm %g s (dispatch %g), want %g", tm.Comm, tm.Dispatch, want)
+	}
+}
+
+// latencyComm charges 10 µs per collective plus 1 GB/s.
+type latencyComm struct{}
+
+func (latencyComm) CollectiveTime(_ Collective, bytes float64, _ Group) (CommTime, error) {
+	return CommTime{Seconds: 10e-6 + bytes/1e9}, nil
 }
 
 // P2PLinkAllToAll moves every collective at 1 GB/s with no latency.
