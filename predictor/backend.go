@@ -60,6 +60,9 @@ func WithComm(t *Tables, m CommModel, c CommSetup) (*Tables, int, error) {
 		out.Token[SendRecv], ood = v, ood+n
 	}
 	out.Source = t.Source + " + " + fmt.Sprint(m)
+	if ood > 0 {
+		out.OutOfDomain = append(slices.Clip(t.OutOfDomain), fmt.Sprintf("%d TP/PP collective table entries lie outside the message sizes the communication model (%v) measured and are extrapolated", ood, m))
+	}
 	return &out, ood, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -69,6 +70,13 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	notes := tables.OutOfDomain
+	if artifacts != nil {
+		notes = append(slices.Clip(notes), artifacts.OutOfDomain()...) // other pool shapes too
+	}
+	for _, note := range slices.Compact(slices.Sorted(slices.Values(notes))) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: out of the measured domain: %s\n", note)
+	}
 	sim, err := simulate.New(setup)
 	if err != nil {
 		return err
@@ -92,9 +100,6 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 			m := artifacts.main
 			fmt.Fprintf(cmd.ErrOrStderr(), "predictor: artifact %s (%s), the only one for %s on %s at TP %d under %s\n",
 				m.Manifest.ShortID(), m.Dir, m.Manifest.Model, m.Manifest.GPU, m.Manifest.TP, modelsRoot)
-		}
-		for _, note := range artifacts.OutOfDomain() {
-			fmt.Fprintf(cmd.ErrOrStderr(), "warning: out of the measured domain: %s\n", note)
 		}
 		if net, found, reason := artifacts.Network(); net != nil {
 			networkArtifactID = net.Manifest.ID
