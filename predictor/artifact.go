@@ -67,6 +67,9 @@ type CommSetup struct {
 	// NoDenseMLP says that every layer of the model is MoE, so the artifact may lack the
 	// dense mlp_* operators (they are then never looked up).
 	NoDenseMLP bool
+	// TPOnly makes WithComm replace the TP all-reduce only and keep the tables' PP
+	// send/recv: SimAI's results hold all-reduces alone, as the fork models TP only.
+	TPOnly bool
 }
 
 // FromGrids resamples an artifact's grids onto the dense lattices the predictor reads

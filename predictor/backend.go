@@ -48,7 +48,7 @@ func WithComm(t *Tables, m CommModel, c CommSetup) (*Tables, int, error) {
 		}
 		out.Token[AllReduce], ood = v, ood+n
 	}
-	if c.PipelineStages > 1 {
+	if c.PipelineStages > 1 && !c.TPOnly {
 		perNode := 2
 		if c.GPUsPerNode > 0 && c.TensorParallel*c.PipelineStages > c.GPUsPerNode {
 			perNode = 1

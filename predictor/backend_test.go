@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -126,4 +127,21 @@ func FuzzSimAIExposedComm(f *testing.F) {
 		}
 		_, _ = readSimAIExposedComm(p)
 	})
+}
+
+// TestWithCommTPOnly: SimAI's results replace the TP all-reduce and leave the PP
+// send/recv of the tables, which SimAI does not time.
+func TestWithCommTPOnly(t *testing.T) {
+	tb := smallTables()
+	before := slices.Clone(tb.Token[SendRecv])
+	out, _, err := WithComm(tb, latencyComm{}, CommSetup{HiddenSize: 16, TensorParallel: 2, PipelineStages: 2, GPUsPerNode: 8, TPOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(out.Token[SendRecv], before) {
+		t.Error("TPOnly replaced the send/recv table")
+	}
+	if slices.Equal(out.Token[AllReduce], tb.Token[AllReduce]) {
+		t.Error("TPOnly kept the all-reduce table")
+	}
 }

@@ -104,7 +104,10 @@ func loadBackendTables(cfg *config.Config, cat *catalog.Catalog, modelsRoot stri
 			if err != nil {
 				return nil, err
 			}
-			t, _, err = predictor.WithComm(t, comm, setupFor(sh.TP, sh.PP))
+			setup := setupFor(sh.TP, sh.PP)
+			// SimAI runs time the TP all-reduce only; PP send/recv keep the artifact's.
+			setup.TPOnly = pc.Backend == predictor.BackendSimAISimulation
+			t, _, err = predictor.WithComm(t, comm, setup)
 			return t, err
 		}
 	}
