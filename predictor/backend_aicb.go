@@ -53,8 +53,6 @@ type AICBModel struct {
 	ForkRDMABytesPerSecond float64
 	// ForceBS1 uses the batch-size-1 tables for every batch (--aicb_force_bs1).
 	ForceBS1 bool
-	// Clamped counts lookups beyond the generated sequence lengths (held at the nearest).
-	Clamped int64
 }
 
 type aicbCurveKey struct {
@@ -138,8 +136,9 @@ func LoadAICB(dir string, key AICBKey) (*AICBModel, error) {
 }
 
 // stage returns the time of one phase of a batch on one of stages pipeline stages: bs
-// requests of seq tokens each (prefill) or of seq context tokens each (decode).
-func (m *AICBModel) stage(prefill bool, bs, seq, stages int) (Times, error) {
+// requests of seq tokens each (prefill) or of seq context tokens each (decode), and
+// whether seq lay outside the generated tables' sequence lengths (held at the nearest).
+func (m *AICBModel) stage(prefill bool, bs, seq, stages int) (t Times, clamped bool, err error) {
 	if m.ForceBS1 {
 		bs = 1
 	}
@@ -156,7 +155,7 @@ func (m *AICBModel) stage(prefill bool, bs, seq, stages int) (Times, error) {
 			}
 		}
 		slices.Sort(have)
-		return Times{}, fmt.Errorf("predictor: aicb: no layer table vidur-%s-world_size%d-tp%d-pp%d-ep%d-bs%d-seq*-%s.csv in %s (batch sizes there: %s; --random_forrest_execution_time_predictor_config_aicb_force_bs1 uses bs1)",
+		return Times{}, false, fmt.Errorf("predictor: aicb: no layer table vidur-%s-world_size%d-tp%d-pp%d-ep%d-bs%d-seq*-%s.csv in %s (batch sizes there: %s; --random_forrest_execution_time_predictor_config_aicb_force_bs1 uses bs1)",
 			m.Key.Model, m.Key.WorldSize, m.Key.TP, m.Key.PP, m.Key.EP, bs, phase, m.Dir, strings.Join(have, ", "))
 	}
 	var p aicbPoint
@@ -165,7 +164,7 @@ func (m *AICBModel) stage(prefill bool, bs, seq, stages int) (Times, error) {
 	case j < len(c) && c[j].seq == seq:
 		p = c[j]
 	case j == 0 || j == len(c):
-		m.Clamped++
+		clamped = true
 		p = c[min(j, len(c)-1)]
 	default:
 		a, b := c[j-1], c[j]
@@ -194,13 +193,13 @@ func (m *AICBModel) stage(prefill bool, bs, seq, stages int) (Times, error) {
 		}
 		var err error
 		if dispatch, err = perLayer(CollAllToAll, p.moeBytes, p.moeLayers, Group{Kind: GroupEP, Size: m.Key.EP, RanksPerNode: min(m.Key.EP, perNode)}); err != nil {
-			return Times{}, err
+			return Times{}, false, err
 		}
 		comm = dispatch
 		if m.Key.TP > 1 {
 			ar, err := perLayer(CollAllReduce, p.tpBytes, p.tpLayers, Group{Kind: GroupTP, Size: m.Key.TP, RanksPerNode: min(m.Key.TP, perNode)})
 			if err != nil {
-				return Times{}, err
+				return Times{}, false, err
 			}
 			comm += ar
 		}
@@ -209,10 +208,10 @@ func (m *AICBModel) stage(prefill bool, bs, seq, stages int) (Times, error) {
 	if m.ForkUnits {
 		scale *= 1e-3
 	}
-	t := Times{Attention: p.attn * scale, MLP: (p.mlp + p.moe) * scale, MoE: p.moe * scale, Comm: comm * scale, Dispatch: dispatch * scale}
+	t = Times{Attention: p.attn * scale, MLP: (p.mlp + p.moe) * scale, MoE: p.moe * scale, Comm: comm * scale, Dispatch: dispatch * scale}
 	t.Total = t.Attention + t.MLP + t.Comm
 	t.Model = t.Total
-	return t, nil
+	return t, clamped, nil
 }
 
 // predictAICB prices a batch from the AICB tables: the prefills as one batch of their
@@ -230,16 +229,22 @@ func (p *Predictor) predictAICB(s *Shape) (last, inner Times, err error) {
 		last.Model += t.Model
 	}
 	if s.PrefillCount > 0 {
-		t, err := m.stage(true, 1, s.NumTokens-s.DecodeCount, p.cfg.NumStages)
+		t, clamped, err := m.stage(true, 1, s.NumTokens-s.DecodeCount, p.cfg.NumStages)
 		if err != nil {
 			return last, inner, err
+		}
+		if clamped {
+			p.Clamped++
 		}
 		add(t)
 	}
 	if s.DecodeCount > 0 {
-		t, err := m.stage(false, s.DecodeCount, s.DecodeKVSum/s.DecodeCount, p.cfg.NumStages)
+		t, clamped, err := m.stage(false, s.DecodeCount, s.DecodeKVSum/s.DecodeCount, p.cfg.NumStages)
 		if err != nil {
 			return last, inner, err
+		}
+		if clamped {
+			p.Clamped++
 		}
 		add(t)
 	}

@@ -66,7 +66,7 @@ func TestAICB(t *testing.T) {
 	}
 	m.Comm = P2PLinkAllToAll{}
 	// seq 1500: halfway; compute (1+0.5+1+3) ms = 5.5 ms in seconds (ns·1e-9).
-	tm, err := m.stage(false, 4, 1500, 1)
+	tm, _, err := m.stage(false, 4, 1500, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,12 +76,18 @@ func TestAICB(t *testing.T) {
 	if math.Abs(tm.Comm-2e6/1e9) > 1e-15 {
 		t.Errorf("MoE comm %g s, want 2 MB at 1 GB/s", tm.Comm)
 	}
+	if _, clamped, _ := m.stage(false, 4, 1500, 1); clamped {
+		t.Error("seq 1500 lies between the tables' 1000 and 2000 but was reported clamped")
+	}
+	if _, clamped, _ := m.stage(false, 4, 500, 1); !clamped {
+		t.Error("seq 500 lies below the tables' 1000 but was not reported clamped")
+	}
 	m.ForkUnits, m.ForkRDMABytesPerSecond = true, 1e9
-	fork, _ := m.stage(false, 4, 1500, 1)
+	fork, _, _ := m.stage(false, 4, 1500, 1)
 	if math.Abs(fork.Attention+fork.MLP-5.5e-6) > 1e-18 {
 		t.Errorf("fork compute %g s, want the fork's 1000× too small 5.5 µs", fork.Attention+fork.MLP)
 	}
-	if _, err := m.stage(true, 1, 1000, 1); err == nil || !strings.Contains(err.Error(), "bs1-seq*-prefill.csv") {
+	if _, _, err := m.stage(true, 1, 1000, 1); err == nil || !strings.Contains(err.Error(), "bs1-seq*-prefill.csv") {
 		t.Errorf("missing prefill table: %v", err)
 	}
 
@@ -93,7 +99,7 @@ func TestAICB(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Comm = latencyComm{}
-	tm, err = m.stage(false, 2, 1000, 1)
+	tm, _, err = m.stage(false, 2, 1000, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
