@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/llmsim/llmsim/catalog"
@@ -89,9 +90,11 @@ func (l Layout) String() string {
 
 // splitAttentionDP spreads batch b over dp attention data-parallel ranks, request i to
 // rank i mod dp in batch order (the way a DP-attention server deals requests to its
-// groups), and returns each rank's predictor shape.
-func splitAttentionDP(b *batch, dp, granularity int) []predictor.Shape {
-	ranks := make([]predictor.Shape, dp)
+// groups), and returns each rank's predictor shape in ranks, reused (a batch's shapes
+// are only read while it is priced).
+func splitAttentionDP(ranks []predictor.Shape, b *batch, dp, granularity int) []predictor.Shape {
+	ranks = slices.Grow(ranks[:0], dp)[:dp]
+	clear(ranks)
 	for i, q := range b.reqs {
 		r := &ranks[i%dp]
 		if q.prefillDone {

@@ -68,7 +68,8 @@ type Simulator struct {
 	rec      Recorder
 	reqRec   metrics.RequestRecord
 	batchRec metrics.BatchRecord
-	batchIDs []int // RequestIDs of batchRec, reused
+	batchIDs []int             // RequestIDs of batchRec, reused
+	dpRanks  []predictor.Shape // per attention-DP rank shapes of the batch being priced, reused
 
 	res      Result
 	restarts int
@@ -313,7 +314,8 @@ func (s *Simulator) predict(b *batch) error {
 		attn += 4 * float64(c) * float64(c+q.processed)
 	}
 	if dp := s.attentionDP(b.replica); dp > 1 {
-		sh.Ranks = splitAttentionDP(b, dp, g)
+		s.dpRanks = splitAttentionDP(s.dpRanks, b, dp, g)
+		sh.Ranks = s.dpRanks
 	}
 	last, inner, err := pred.Predict(&sh)
 	if err != nil {
