@@ -4,41 +4,16 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/llmsim/llmsim/catalog"
-	"github.com/llmsim/llmsim/profile"
+	"github.com/llmsim/llmsim/internal/fixture"
 	"github.com/llmsim/llmsim/train"
 )
 
-// networkArtifact trains and writes a collectives-only artifact of node under a
-// temporary models folder: all_reduce and send_recv between 2 ranks of one node, with
-// times scale·(0.01 ms + bytes/2e8) at 16 B..192 KiB.
+// networkArtifact trains and opens a collectives-only artifact of node under a
+// temporary models folder, with message sizes 16 B..96 KiB (fixture.NetworkArtifact).
 func networkArtifact(t *testing.T, node string, scale float64) *train.Artifact {
 	t.Helper()
-	n, err := catalog.Default().Node(node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []profile.Row
-	for _, op := range []string{"all_reduce", "send_recv"} {
-		for i := range 26 {
-			b := int64(16) << (i / 2)
-			if i%2 == 1 {
-				b += b / 2
-			}
-			rows = append(rows, profile.Row{Operator: op, GPU: n.GPU, Network: n.Name,
-				Bytes: b, GroupSize: 2, RanksPerNode: 2, MedianMS: scale * (0.01 + float64(b)/2e8)})
-		}
-	}
-	opt := train.Options{Predictor: "interp", Grid: train.SmallGrid(42), Folds: 5, Ranges: train.DefaultRanges(), Seed: 42, Workers: 1}
-	res, err := train.TrainCollectives(train.Input{Rows: rows, Datasets: []train.DatasetRef{{ID: "net", Rows: len(rows)}}}, *n, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
 	root := filepath.Join(t.TempDir(), "models")
-	dir, err := train.WriteArtifact(root, res)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := fixture.NetworkArtifact(t, root, node, scale, 16, 26)
 	a, err := train.OpenArtifact(dir, root)
 	if err != nil {
 		t.Fatal(err)

@@ -7,40 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/llmsim/llmsim/catalog"
-	"github.com/llmsim/llmsim/profile"
+	"github.com/llmsim/llmsim/internal/fixture"
 	"github.com/llmsim/llmsim/train"
 )
 
-// writeNetworkArtifact trains a collectives-only artifact of node (all_reduce and
-// send_recv between 2 ranks of one node, scale·(0.01 ms + bytes/2e8)) under root and
-// returns its manifest.
+// writeNetworkArtifact trains a collectives-only artifact of node under root (message
+// sizes 1 KiB..24 MiB, times scale·(0.01 ms + bytes/2e8)) and returns its manifest.
 func writeNetworkArtifact(t *testing.T, root, node string, scale float64) train.Manifest {
 	t.Helper()
-	n, err := catalog.Default().Node(node)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []profile.Row
-	for _, op := range []string{"all_reduce", "send_recv"} {
-		for i := range 30 {
-			b := int64(1024) << (i / 2)
-			if i%2 == 1 {
-				b += b / 2
-			}
-			rows = append(rows, profile.Row{Operator: op, GPU: n.GPU, Network: n.Name,
-				Bytes: b, GroupSize: 2, RanksPerNode: 2, MedianMS: scale * (0.01 + float64(b)/2e8)})
-		}
-	}
-	opt := train.Options{Predictor: "interp", Grid: train.SmallGrid(42), Folds: 5, Ranges: train.DefaultRanges(), Seed: 42, Workers: 1}
-	res, err := train.TrainCollectives(train.Input{Rows: rows, Datasets: []train.DatasetRef{{ID: "net", Rows: len(rows)}}}, *n, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := train.WriteArtifact(root, res); err != nil {
-		t.Fatal(err)
-	}
-	return res.Manifest
+	_, m := fixture.NetworkArtifact(t, root, node, scale, 1024, 30)
+	return m
 }
 
 // copyArtifact copies the pinned artifact directory dir to the same place under root.
