@@ -7,6 +7,7 @@ import (
 
 	"github.com/llmsim/llmsim/internal/shareddata"
 	"github.com/llmsim/llmsim/profile"
+	"github.com/llmsim/llmsim/train/forest"
 )
 
 // This file checks llmsim's accuracy numbers against scikit-learn's on the same rows:
@@ -84,11 +85,9 @@ func TestRowParityWithPandas(t *testing.T) {
 
 // TestAccuracyParityWithSklearn cross-validates forest and interp exactly as
 // cv_sklearn.py does (interleaved 10 folds, mean of the folds' MAPE, best of Vidur's
-// 27 grid points). Interpolation has no randomness, so it must give sklearn's numbers
-// to the printed precision: that proves the rows, folds and score are the same. The
-// forest draws other bootstrap samples than sklearn's random_state=0, so its MAPE is
-// a different draw of the same distribution: it must lie within the spread measured
-// over ten seeds (docs/train.md), not below sklearn's single draw.
+// 27 grid points). Interpolation has no randomness, so it must give numpy's numbers to
+// the printed precision: that proves the rows, folds and score are the same. The
+// forest is sklearn's, seed for seed, so its best score must be sklearn's too.
 func TestAccuracyParityWithSklearn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short: the full grid on 11 operators")
@@ -113,12 +112,112 @@ func TestAccuracyParityWithSklearn(t *testing.T) {
 				t.Errorf("%s: interp MAPE %.5f, numpy %.4f", r.Op, r.MAPE, want.interp)
 			}
 		case string(KindForest):
-			// Ten seeds put the forest's standard deviation at 0.01–0.02 points on the
-			// compute ops (4% is 4–8 sd) and 0.05–0.12 on attention (1.5–3 sd).
-			if tol := 0.04 * want.forest; math.Abs(r.MAPE-want.forest) > tol {
-				t.Errorf("%s: forest MAPE %.4f, sklearn %.4f (more than %.3f apart)", r.Op, r.MAPE, want.forest, tol)
+			if math.Abs(r.MAPE-want.forest) > 5e-5 {
+				t.Errorf("%s: forest MAPE %.5f, sklearn %.4f", r.Op, r.MAPE, want.forest)
 			}
-			t.Logf("%-26s forest %.4f  sklearn %.4f", r.Op, r.MAPE, want.forest)
 		}
 	}
+}
+
+const sklearnGrid = "../tools/sklearn-compare/results/sklearn_cv_grid_a100_llama2_7b_tp1.csv"
+
+// TestForestCVBitIdenticalToSklearn recomputes, for every operator and every one of
+// Vidur's 27 grid points, the cross-validated MAPE that scikit-learn 1.9 printed at
+// full precision, from llmsim's forest predictions and numpy's summation order, and
+// requires the same float64: the forests predicted the same bits on every held-out row.
+func TestForestCVBitIdenticalToSklearn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short: the full grid on 11 operators")
+	}
+	rows := llama2A100Ingested(t)
+	col, recs := readCSV(t, sklearnGrid)
+	type point struct {
+		op      string
+		n, d, s int
+	}
+	want := map[point]float64{}
+	for _, r := range recs {
+		p := point{r[col["operator"]], int(num(t, r[col["n_estimators"]])), int(num(t, r[col["max_depth"]])),
+			int(num(t, r[col["min_samples_split"]]))}
+		want[p] = num(t, r[col["sklearn_rf_mape"]])
+	}
+	grid := VidurGrid(0).Forest
+	sel := Selection{GPU: "a100", TP: 1, BlockSize: 16}
+	checked := 0
+	for _, spec := range Operators(llama2_7b) {
+		if _, ok := want[point{spec.Op, 250, 8, 2}]; !ok {
+			continue
+		}
+		tab, err := selectRows(rows, spec, llama2_7b, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := forest.NewMatrix(tab.x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const k = 10
+		fold := make([]int, len(tab.y))
+		for i := range fold {
+			fold[i] = i % k
+		}
+		preds, err := forest.CrossPredict(m, tab.y, fold, k, grid, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g, p := range grid {
+			scores := make([]float64, k)
+			for f := range k {
+				var errs []float64
+				for i := f; i < len(tab.y); i += k {
+					errs = append(errs, math.Abs(tab.y[i]-preds[g][i])/math.Abs(tab.y[i])*100)
+				}
+				scores[f] = numpySum(errs) / float64(len(errs))
+			}
+			got := numpySum(scores) / k
+			w, ok := want[point{spec.Op, p.NEstimators, p.MaxDepth, p.MinSamplesSplit}]
+			if !ok {
+				t.Fatalf("%s: no sklearn score for %+v", spec.Op, p)
+			}
+			if math.Float64bits(got) != math.Float64bits(w) {
+				t.Errorf("%s n=%d depth=%d split=%d: CV MAPE %.17g, sklearn %.17g", spec.Op,
+					p.NEstimators, p.MaxDepth, p.MinSamplesSplit, got, w)
+			}
+			checked++
+		}
+	}
+	if checked != 11*27 {
+		t.Errorf("checked %d grid points, want %d", checked, 11*27)
+	}
+}
+
+// numpySum adds like numpy's float64 add.reduce: pairwise, with eight accumulators
+// on blocks of up to 128 elements.
+func numpySum(a []float64) float64 {
+	n := len(a)
+	switch {
+	case n < 8:
+		s := 0.0
+		for _, v := range a {
+			s += v
+		}
+		return s
+	case n <= 128:
+		var r [8]float64
+		copy(r[:], a[:8])
+		i := 8
+		for ; i < n-n%8; i += 8 {
+			for j := range 8 {
+				r[j] += a[i+j]
+			}
+		}
+		s := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+		for ; i < n; i++ {
+			s += a[i]
+		}
+		return s
+	}
+	h := n / 2
+	h -= h % 8
+	return numpySum(a[:h]) + numpySum(a[h:])
 }

@@ -51,7 +51,7 @@ def mape(y, p):
 def tables(args):
     """Returns {op: (X, y)} with rows in file order after Vidur's filters."""
     out = {}
-    mlp = pd.read_csv(args.mlp).drop_duplicates()
+    mlp = pd.read_csv(args.mlp, float_precision=args.float_precision).drop_duplicates()
     mlp = mlp[(mlp["n_head"] == args.n_head) & (mlp["n_kv_head"] == args.n_kv_head)
               & (mlp["n_embd"] == args.n_embd) & (mlp["n_expanded_embd"] == args.n_expanded)
               & (mlp["num_tensor_parallel_workers"] == args.tp)]
@@ -62,7 +62,7 @@ def tables(args):
         d = mlp[["num_tokens", col]].dropna()
         out[op] = (d[["num_tokens"]].to_numpy(float), d[col].to_numpy(float))
     if args.attention:
-        att = pd.read_csv(args.attention).drop_duplicates()
+        att = pd.read_csv(args.attention, float_precision=args.float_precision).drop_duplicates()
         att = att[(att["n_embd"] == args.n_embd) & (att["n_q_head"] == args.n_head)
                   & (att["n_kv_head"] == args.n_kv_head) & (att["block_size"] == args.block_size)
                   & (att["num_tensor_parallel_workers"] == args.tp)]
@@ -130,12 +130,23 @@ def main():
     ap.add_argument("--budget-s", type=float, default=1e9)
     ap.add_argument("--ops", default="", help="comma-separated subset, in this order")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--grid-out", help="also write every grid point's score, full precision")
+    ap.add_argument("--float-precision", default=None, choices=[None, "high", "round_trip"],
+                    help="pandas read_csv float_precision: the default (what Vidur gets) rounds "
+                         "some 17-digit values to a neighbouring double; round_trip parses "
+                         "them exactly, as llmsim does")
     args = ap.parse_args()
+    import sklearn
+    print(f"sklearn {sklearn.__version__}, numpy {np.__version__}, pandas {pd.__version__}", flush=True)
 
     start = time.time()
     tabs = tables(args)
     pool = multiprocessing.Pool(args.n_jobs if args.n_jobs > 0 else os.cpu_count())
     ops = [o for o in args.ops.split(",") if o] or list(tabs)
+    gf = open(args.grid_out, "w", newline="") if args.grid_out else None
+    gw = csv.writer(gf) if gf else None
+    if gw:
+        gw.writerow(["operator", "n_estimators", "max_depth", "min_samples_split", "sklearn_rf_mape"])
     with open(args.out, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["operator", "rows", "sklearn_rf_mape", "best_params", "interp_mape", "seconds", "grid_points_done"])
@@ -155,6 +166,8 @@ def main():
                 scores = pool.map(fit_one, jobs, chunksize=1)
                 for i, p in enumerate(points):
                     sc = float(np.mean(scores[i * len(folds):(i + 1) * len(folds)]))
+                    if gw:
+                        gw.writerow([op, p["n_estimators"], p["max_depth"], p["min_samples_split"], repr(sc)])
                     done += 1
                     if best is None or sc < best:
                         best, best_p = sc, p
@@ -162,6 +175,8 @@ def main():
             w.writerow([op, len(y), "" if best is None else f"{best:.4f}", json.dumps(best_p),
                         "" if interp is None else f"{interp:.4f}", f"{time.time() - t0:.1f}", done])
             f.flush()
+            if gf:
+                gf.flush()
             print(f"{op}: rows={len(y)} rf={best} params={best_p} interp={interp} "
                   f"({time.time() - t0:.1f}s, {done}/27 grid points)", flush=True)
 

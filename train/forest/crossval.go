@@ -13,12 +13,19 @@ import (
 //
 //   - grid points that differ only in NEstimators share trees, because tree i does not
 //     depend on how many trees follow it: a 750-tree forest holds the 250-tree one;
-//   - grid points that differ only in MaxDepth and MinSamplesSplit share trees, because
-//     those limits only stop growth: one tree grown with the loosest limits answers for
-//     every tighter pair when walked with that pair's limits (Tree.predictLimited).
+//   - grid points that differ only in MaxDepth and MinSamplesSplit can share trees,
+//     because those limits only stop growth: one tree grown with the loosest limits,
+//     walked with a tighter pair's limits (Tree.predictLimited), is the tree that pair
+//     grows on a one-feature table. With more features the limits also change which
+//     nodes draw from the splitter's random stream, and so the feature order of later
+//     nodes, which decides between two features that split a node's rows equally well:
+//     there each pair grows its own trees when the table has at most exactGridRows rows
+//     (Vidur's attention tables: 60 and 132), and shares the loosest pair's above it,
+//     where nine times the trees would cost minutes per operator.
 //
 // The predictions are bit-identical to fitting each grid point on its own, for any
-// number of workers.
+// number of workers, except for the tighter (MaxDepth, MinSamplesSplit) pairs of
+// multi-feature tables longer than exactGridRows, which read the loosest pair's trees.
 func CrossPredict(m *Matrix, y []float64, fold []int, k int, grid []Params, workers int) ([][]float64, error) {
 	if len(fold) != m.n {
 		return nil, fmt.Errorf("forest: %d fold ids for %d rows", len(fold), m.n)
@@ -63,6 +70,10 @@ func OOBPredict(m *Matrix, y []float64, grid []Params, workers int) ([][]float64
 	return searchPredict(m, y, [][]int32{nil}, [][]int32{all}, true, grid, workers)
 }
 
+// exactGridRows is the longest multi-feature table on which CrossPredict grows every
+// (MaxDepth, MinSamplesSplit) pair's own trees.
+const exactGridRows = 300
+
 // growthKey groups grid points whose trees are grown identically.
 type growthKey struct {
 	minLeaf     int
@@ -70,6 +81,7 @@ type growthKey struct {
 	bootstrap   bool
 	logTarget   bool
 	seed        uint64
+	limits      limits // only for tables of more than one feature
 }
 
 type limits struct{ depth, split int }
@@ -79,8 +91,9 @@ type group struct {
 	limits  []limits // distinct (max_depth, min_samples_split) pairs of the members
 	counts  []int    // distinct NEstimators of the members, ascending
 	members []int    // grid indices
-	chunk   int      // trees per work unit; divides every count
 	y       []float64
+	seeds   []uint32 // per-tree seeds (treeSeeds)
+	randR   []uint32 // per-tree splitter states (splitterState)
 }
 
 func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, grid []Params, workers int) ([][]float64, error) {
@@ -93,7 +106,10 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 		if err := p.Validate(); err != nil {
 			return nil, fmt.Errorf("grid point %d: %w", gi, err)
 		}
-		key := growthKey{p.MinSamplesLeaf, p.MaxFeatures, p.Bootstrap, p.LogTarget, p.Seed}
+		key := growthKey{p.MinSamplesLeaf, p.MaxFeatures, p.Bootstrap, p.LogTarget, p.Seed, limits{}}
+		if m.Features() > 1 && m.n <= exactGridRows {
+			key.limits = limits{p.MaxDepth, p.MinSamplesSplit}
+		}
 		g := byKey[key]
 		if g == nil {
 			yt, err := transformTarget(y, m.n, p.LogTarget)
@@ -117,35 +133,32 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 			g.counts = append(g.counts, p.NEstimators)
 		}
 	}
-	type unit struct {
-		g, fold, first, last int // trees [first, last)
-	}
+	// A unit is one group's trees on one fold, grown and summed in tree order: sklearn
+	// adds its trees' predictions one after the other, and so does each unit, so the
+	// mean is the same to the last bit. Every NEstimators of the group is a prefix of
+	// that sum.
+	type unit struct{ g, fold int }
 	var units []unit
 	for gi, g := range groups {
+		g.seeds = treeSeeds(uint32(g.params.Seed), g.params.NEstimators)
+		g.randR = make([]uint32, len(g.seeds))
+		for i, s := range g.seeds {
+			g.randR[i] = splitterState(s)
+		}
 		slices.Sort(g.counts)
-		c := 0
-		for _, n := range g.counts {
-			c = gcd(c, n)
-		}
-		// The largest divisor of c up to 25 keeps units small enough to balance
-		// across workers while every NEstimators stays on a unit boundary.
-		g.chunk = 1
-		for d := min(c, 25); d >= 1; d-- {
-			if c%d == 0 {
-				g.chunk = d
-				break
-			}
-		}
 		for f := range trains {
-			for t := 0; t < g.params.NEstimators; t += g.chunk {
-				units = append(units, unit{gi, f, t, t + g.chunk})
-			}
+			units = append(units, unit{gi, f})
 		}
 	}
-	// sums[u][l*len(eval)+j]: sum over the unit's trees of the prediction for eval row j
-	// under limits l; cnts[u][j]: how many trees contributed (out-of-bag varies).
-	sums := make([][]float64, len(units))
-	cnts := make([][]int32, len(units))
+	out := make([][]float64, len(grid))
+	for _, gi := range slices.Concat(memberLists(groups)...) {
+		out[gi] = make([]float64, m.n)
+		for i := range out[gi] {
+			out[gi][i] = math.NaN()
+		}
+	}
+	// Units write disjoint cells of out: their groups have disjoint members and their
+	// folds disjoint evaluation rows.
 	parallel(len(units), workerCount(workers, len(units)), func() func(i int) {
 		builders := make([]*builder, len(groups))
 		row := make([]float64, 0, m.Features())
@@ -158,10 +171,12 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 				builders[u.g] = b
 			}
 			ev := evals[u.fold]
+			// s[l*len(ev)+j]: sum of the predictions for eval row j under limits l;
+			// c[j]: how many trees contributed (out-of-bag varies).
 			s := make([]float64, len(g.limits)*len(ev))
 			c := make([]int32, len(ev))
-			for t := u.first; t < u.last; t++ {
-				tree := b.grow(trains[u.fold], treeRand(g.params.Seed, t))
+			for t := range g.params.NEstimators {
+				tree := b.grow(trains[u.fold], g.seeds[t], g.randR[t])
 				for j, r := range ev {
 					if oob && b.w[r] != 0 {
 						continue
@@ -172,32 +187,10 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 						s[l*len(ev)+j] += tree.predictLimited(row, lim.depth, lim.split)
 					}
 				}
-			}
-			sums[ui], cnts[ui] = s, c
-		}
-	})
-	out := make([][]float64, len(grid))
-	for _, gi := range slices.Concat(memberLists(groups)...) {
-		out[gi] = make([]float64, m.n)
-		for i := range out[gi] {
-			out[gi][i] = math.NaN()
-		}
-	}
-	ui := 0
-	for _, g := range groups {
-		for f := range trains {
-			ev := evals[f]
-			s := make([]float64, len(g.limits)*len(ev))
-			c := make([]int32, len(ev))
-			for t := 0; t < g.params.NEstimators; t += g.chunk {
-				for i, v := range sums[ui] {
-					s[i] += v
+				done := t + 1
+				if !slices.Contains(g.counts, done) {
+					continue
 				}
-				for i, v := range cnts[ui] {
-					c[i] += v
-				}
-				ui++
-				done := t + g.chunk
 				for _, gi := range g.members {
 					p := grid[gi]
 					if p.NEstimators != done {
@@ -217,7 +210,7 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 				}
 			}
 		}
-	}
+	})
 	return out, nil
 }
 
@@ -227,11 +220,4 @@ func memberLists(gs []*group) [][]int {
 		out[i] = g.members
 	}
 	return out
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
 }

@@ -1,23 +1,31 @@
-// Package forest is a CART regression forest built for operator-time tables: a few
+// Package forest is scikit-learn's RandomForestRegressor, reimplemented so that it
+// gives the same trees: a forest fitted here with seed s on some rows holds, node for
+// node and bit for bit, the trees of RandomForestRegressor(random_state=s) fitted on
+// those rows by scikit-learn 1.9 (TestTreesMatchSklearn), and so the same predictions
+// and the same cross-validated error. It is built for operator-time tables: a few
 // features, a few hundred to a few tens of thousands of rows, and a target that spans
 // several decades.
 //
-// Reading guide: tree.go first (one tree: presorted split search and the flat node
-// slice), then forest.go (Params, Fit, Predict, the per-tree random streams and the
-// worker pool), then crossval.go (cross-validated and out-of-bag predictions for a whole
-// hyper-parameter grid at the cost of one forest per fold).
+// Reading guide: tree.go first (one tree: sklearn's depth-first builder, best
+// splitter and squared-error criterion, in the same floating-point order), then
+// numpyrand.go (numpy's Mersenne Twister and the three random streams a forest draws
+// from), then forest.go (Params, Fit, Predict, the worker pool), then crossval.go
+// (cross-validated and out-of-bag predictions for a whole hyper-parameter grid).
 //
-// The trees do what scikit-learn's RandomForestRegressor does, so that the two give the
-// same accuracy on the same rows:
-//   - splits minimise the weighted squared error, found by one prefix-sum scan per
-//     candidate feature over values sorted once (maximise S_L²/W_L + S_R²/W_R);
-//   - thresholds are midpoints between consecutive distinct values and x <= threshold
-//     goes left;
-//   - the bootstrap sample is a vector of integer weights (how often each row was drawn);
-//   - min_samples_split and min_samples_leaf count distinct rows, as sklearn's
-//     n_node_samples does; max_depth counts the root as depth 0.
+// What makes the trees the same:
+//   - tree i's seed is numpy RandomState(s)'s i-th randint(2**31 - 1); its bootstrap
+//     sample is RandomState(seed_i).randint(0, n, n), used as integer weights;
+//   - features are compared in float32, as sklearn converts X;
+//   - a node's rows are a range of one samples array, sorted in place by each candidate
+//     feature with sklearn's introsort and partitioned in place after the split, so the
+//     criterion adds the same numbers in the same order;
+//   - candidate features are drawn per node from sklearn's xorshift stream, seeded by
+//     RandomState(seed_i).randint(0, 2**31 - 1), even when every feature is tried: only
+//     a strictly better split replaces the best, so when two features separate the rows
+//     identically (common on the lattice-like attention tables) the one drawn first wins.
 //
-// Determinism: tree i of a forest with seed s draws from its own PCG stream (s, i), and
-// every tree is written to its own slot, so a forest is bit-identical for any number of
-// workers, and the first 250 trees of a 750-tree forest are the 250-tree forest.
+// On top of sklearn: LogTarget (fit log y; operator times span decades and are scored
+// by relative error), OOB and k-fold predictions for a whole grid at the cost of far
+// fewer forests, and trees grown on any number of workers with identical results,
+// since each tree depends only on its seed and is written to its own slot.
 package forest

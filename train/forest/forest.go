@@ -3,7 +3,6 @@ package forest
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -21,8 +20,10 @@ type Params struct {
 	// LogTarget fits log(y) and predicts exp of the trees' mean log, a geometric mean.
 	// Operator times span three to four decades and are scored by relative error, which
 	// the log scale matches; it requires every target to be positive.
-	LogTarget bool   `json:"log_target"`
-	Seed      uint64 `json:"seed"`
+	LogTarget bool `json:"log_target"`
+	// Seed is sklearn's random_state: a forest with seed s holds the trees of
+	// RandomForestRegressor(random_state=s) on the same rows (numpyrand.go).
+	Seed uint64 `json:"seed"`
 }
 
 // DefaultParams are scikit-learn's RandomForestRegressor defaults (100 trees, unlimited
@@ -44,6 +45,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("forest: min_samples_leaf %d < 1", p.MinSamplesLeaf)
 	case !(p.MaxFeatures > 0 && p.MaxFeatures <= 1):
 		return fmt.Errorf("forest: max_features %v not in (0, 1]", p.MaxFeatures)
+	case p.Seed > math.MaxUint32:
+		return fmt.Errorf("forest: seed %d is above 2**32 - 1, numpy's largest", p.Seed)
 	}
 	return nil
 }
@@ -52,11 +55,6 @@ func (p Params) tree(nFeatures int) treeParams {
 	k := max(1, int(p.MaxFeatures*float64(nFeatures)))
 	return treeParams{maxDepth: p.MaxDepth, minSplit: p.MinSamplesSplit, minLeaf: p.MinSamplesLeaf,
 		maxFeatures: min(k, nFeatures), bootstrap: p.Bootstrap}
-}
-
-// treeRand is tree i's private random stream.
-func treeRand(seed uint64, i int) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, uint64(i)))
 }
 
 // Forest is a fitted regression forest.
@@ -95,6 +93,7 @@ func FitMatrix(m *Matrix, y []float64, p Params, opt FitOptions) (*Forest, error
 	}
 	f := &Forest{Params: p, NFeatures: m.Features(), Trees: make([]Tree, p.NEstimators)}
 	workers := workerCount(opt.Workers, p.NEstimators)
+	seeds := treeSeeds(uint32(p.Seed), p.NEstimators)
 	// Each tree keeps its own out-of-bag predictions; they are folded in tree order
 	// below, so the result does not depend on which worker grew which tree.
 	var oob [][]oobPred
@@ -105,7 +104,7 @@ func FitMatrix(m *Matrix, y []float64, p Params, opt FitOptions) (*Forest, error
 		b := newBuilder(m, yt, p.tree(m.Features()))
 		row := make([]float64, 0, m.Features())
 		return func(i int) {
-			f.Trees[i] = b.grow(nil, treeRand(p.Seed, i))
+			f.Trees[i] = b.grow(nil, seeds[i], splitterState(seeds[i]))
 			if opt.OOB {
 				var preds []oobPred
 				for r := range m.n {

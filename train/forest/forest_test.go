@@ -176,7 +176,6 @@ func TestTreeExactOnDistinctPoints(t *testing.T) {
 // TestCrossPredictMatchesSeparateFits: the shared-tree search gives exactly what fitting
 // every grid point on every fold's training rows gives.
 func TestCrossPredictMatchesSeparateFits(t *testing.T) {
-	x, y := opTable(120, 2, 4)
 	var grid []Params
 	for _, n := range []int{4, 8} {
 		for _, d := range []int{3, 0} {
@@ -187,11 +186,24 @@ func TestCrossPredictMatchesSeparateFits(t *testing.T) {
 			}
 		}
 	}
-	// Drawn feature subsets at two depths of one growth group: a node's draw must not
-	// depend on how many nodes were grown before it (nodeKey).
+	// Drawn feature subsets at two depths.
 	grid = append(grid,
 		Params{NEstimators: 6, MaxDepth: 5, MinSamplesSplit: 2, MinSamplesLeaf: 3, MaxFeatures: 0.5, Bootstrap: true, Seed: 5},
 		Params{NEstimators: 6, MaxDepth: 2, MinSamplesSplit: 2, MinSamplesLeaf: 3, MaxFeatures: 0.5, Bootstrap: true, Seed: 5})
+	for _, nf := range []int{1, 2} {
+		x, y := opTable(120, nf, 4)
+		checkCrossPredict(t, x, y, grid, func(Params) bool { return true })
+	}
+	// Above exactGridRows a multi-feature table shares the loosest pair's trees: that
+	// pair (here depth unlimited, split 2) is still exact.
+	x, y := opTable(exactGridRows+40, 2, 6)
+	checkCrossPredict(t, x, y, grid[:8], func(p Params) bool { return p.MaxDepth == 0 && p.MinSamplesSplit == 2 })
+}
+
+// checkCrossPredict compares CrossPredict over grid, bit for bit, with fitting each
+// grid point on each fold's training rows, for the grid points exact selects.
+func checkCrossPredict(t *testing.T, x [][]float64, y []float64, grid []Params, exact func(Params) bool) {
+	t.Helper()
 	k := 4
 	fold := make([]int, len(x))
 	for i := range fold {
@@ -207,6 +219,9 @@ func TestCrossPredictMatchesSeparateFits(t *testing.T) {
 			t.Fatal(err)
 		}
 		for gi, p := range grid {
+			if !exact(p) {
+				continue
+			}
 			for f := range k {
 				var tx [][]float64
 				var ty []float64
@@ -222,8 +237,9 @@ func TestCrossPredictMatchesSeparateFits(t *testing.T) {
 				}
 				for i := range x {
 					if fold[i] == f {
-						if want := fr.Predict(x[i]); math.Abs(got[gi][i]-want) > 1e-12*math.Abs(want) {
-							t.Fatalf("workers %d grid %+v fold %d row %d: CrossPredict %v, separate fit %v", workers, p, f, i, got[gi][i], want)
+						if want := fr.Predict(x[i]); math.Float64bits(got[gi][i]) != math.Float64bits(want) {
+							t.Fatalf("%d features, workers %d grid %+v fold %d row %d: CrossPredict %v, separate fit %v",
+								len(x[0]), workers, p, f, i, got[gi][i], want)
 						}
 					}
 				}

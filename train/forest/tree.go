@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"math/rand/v2"
-	"slices"
 )
 
 // Node is one node of a tree. Leaves have Feature == -1. Every node, internal or not,
@@ -21,12 +19,14 @@ type Node struct {
 	Value     float64 // weighted mean target of the node
 }
 
-// Tree is one regression tree as a flat slice of nodes; Nodes[0] is the root.
+// Tree is one regression tree as a flat slice of nodes in depth-first order, left child
+// first; Nodes[0] is the root.
 type Tree struct {
 	Nodes []Node
 }
 
-// Predict walks the tree to a leaf.
+// Predict walks the tree to a leaf. Features are compared in single precision, as
+// sklearn converts X to float32 before fitting and before predicting.
 func (t *Tree) Predict(x []float64) float64 {
 	nodes := t.Nodes
 	i := int32(0)
@@ -35,7 +35,7 @@ func (t *Tree) Predict(x []float64) float64 {
 		if n.Feature < 0 {
 			return n.Value
 		}
-		if x[n.Feature] <= n.Threshold {
+		if float64(float32(x[n.Feature])) <= n.Threshold {
 			i = n.Left
 		} else {
 			i = n.Right
@@ -44,8 +44,9 @@ func (t *Tree) Predict(x []float64) float64 {
 }
 
 // predictLimited answers as the tree grown with max_depth maxDepth (0: unlimited) and
-// min_samples_split minSplit would: those limits only stop growth, they never change a
-// split that is made, so the smaller tree is a truncation of the bigger one.
+// min_samples_split minSplit would. Those limits only stop growth, so for a one-feature
+// table (whose feature draws cannot change a split) the smaller tree is a truncation of
+// the bigger one.
 func (t *Tree) predictLimited(x []float64, maxDepth, minSplit int) float64 {
 	nodes := t.Nodes
 	i, depth := int32(0), 0
@@ -54,7 +55,7 @@ func (t *Tree) predictLimited(x []float64, maxDepth, minSplit int) float64 {
 		if n.Feature < 0 || (maxDepth > 0 && depth >= maxDepth) || int(n.N) < minSplit {
 			return n.Value
 		}
-		if x[n.Feature] <= n.Threshold {
+		if float64(float32(x[n.Feature])) <= n.Threshold {
 			i = n.Left
 		} else {
 			i = n.Right
@@ -63,16 +64,17 @@ func (t *Tree) predictLimited(x []float64, maxDepth, minSplit int) float64 {
 	}
 }
 
-// Matrix is a training table held column by column, with each column's row order
-// sorted once so that no tree ever sorts.
+// Matrix is a training table: the features of every row in double precision (for
+// Row) and in single precision, row by row (what the trees split on).
 type Matrix struct {
-	cols  [][]float64 // cols[f][i] is feature f of row i
-	order [][]int32   // order[f] lists rows by ascending cols[f] (ties by row index)
-	n     int
+	cols [][]float64 // cols[f][i] is feature f of row i
+	x32  []float32   // x32[i*nf+f] is float32(cols[f][i])
+	n    int
 }
 
 // NewMatrix copies rows (n rows of equal width) into a Matrix. NaN and infinite values
-// are refused, since no threshold can place them.
+// are refused, since no threshold can place them, and so are values beyond float32's
+// range, which the trees could not tell apart.
 func NewMatrix(rows [][]float64) (*Matrix, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("forest: no rows")
@@ -84,7 +86,7 @@ func NewMatrix(rows [][]float64) (*Matrix, error) {
 	if len(rows) > math.MaxInt32 {
 		return nil, fmt.Errorf("forest: %d rows is more than a tree can index", len(rows))
 	}
-	m := &Matrix{cols: make([][]float64, nf), order: make([][]int32, nf), n: len(rows)}
+	m := &Matrix{cols: make([][]float64, nf), x32: make([]float32, len(rows)*nf), n: len(rows)}
 	for f := range nf {
 		m.cols[f] = make([]float64, len(rows))
 	}
@@ -93,28 +95,12 @@ func NewMatrix(rows [][]float64) (*Matrix, error) {
 			return nil, fmt.Errorf("forest: row %d has %d features, row 0 has %d", i, len(r), nf)
 		}
 		for f, v := range r {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
 				return nil, fmt.Errorf("forest: row %d feature %d is %v", i, f, v)
 			}
 			m.cols[f][i] = v
+			m.x32[i*nf+f] = float32(v)
 		}
-	}
-	for f := range nf {
-		ord := make([]int32, len(rows))
-		for i := range ord {
-			ord[i] = int32(i)
-		}
-		col := m.cols[f]
-		slices.SortStableFunc(ord, func(a, b int32) int {
-			switch {
-			case col[a] < col[b]:
-				return -1
-			case col[a] > col[b]:
-				return 1
-			}
-			return 0
-		})
-		m.order[f] = ord
 	}
 	return m, nil
 }
@@ -139,221 +125,441 @@ type treeParams struct {
 	maxDepth    int // 0: unlimited
 	minSplit    int
 	minLeaf     int
-	maxFeatures int // features tried per node, in a random order
+	maxFeatures int // features drawn per node
 	bootstrap   bool
-}
-
-// builder holds the scratch space of one tree's growth; a worker reuses it across trees.
-type builder struct {
-	m     *Matrix
-	y     []float64
-	p     treeParams
-	w     []int32   // bootstrap weight per matrix row (0: not in this tree's sample)
-	idx   [][]int32 // per feature: the sample's rows, sorted, partitioned node by node
-	left  []bool    // per matrix row: goes left at the split being applied
-	tmp   []int32
-	feats []int
-	nodes []Node
-	salt  uint64 // this tree's seed of the per-node feature orders (nodeKey)
-}
-
-func newBuilder(m *Matrix, y []float64, p treeParams) *builder {
-	return &builder{
-		m: m, y: y, p: p,
-		w:     make([]int32, m.n),
-		idx:   make([][]int32, len(m.cols)),
-		left:  make([]bool, m.n),
-		feats: make([]int, len(m.cols)),
-	}
-}
-
-// grow builds one tree on the rows listed in train (all matrix rows when nil), drawing
-// its bootstrap sample from rng. After it returns, b.w holds the bootstrap weights, so a
-// caller can tell which rows were out of the bag.
-func (b *builder) grow(train []int32, rng *rand.Rand) Tree {
-	clear(b.w)
-	n := b.m.n
-	if train != nil {
-		n = len(train)
-	}
-	if b.p.bootstrap {
-		for range n {
-			r := rng.IntN(n)
-			if train != nil {
-				b.w[train[r]]++
-			} else {
-				b.w[r]++
-			}
-		}
-	} else if train != nil {
-		for _, r := range train {
-			b.w[r] = 1
-		}
-	} else {
-		for i := range b.w {
-			b.w[i] = 1
-		}
-	}
-	for f, ord := range b.m.order {
-		dst := b.idx[f][:0]
-		for _, r := range ord {
-			if b.w[r] > 0 {
-				dst = append(dst, r)
-			}
-		}
-		b.idx[f] = dst
-	}
-	cnt := len(b.idx[0])
-	if cap(b.tmp) < cnt {
-		b.tmp = make([]int32, cnt)
-	}
-	// Drawn after the bootstrap sample, so the sample is the same as without it.
-	b.salt = rng.Uint64()
-	b.nodes = make([]Node, 0, 2*cnt)
-	b.build(0, cnt, 0, b.salt)
-	return Tree{Nodes: slices.Clip(b.nodes)}
-}
-
-// build appends the subtree over positions [lo, hi) of every b.idx[f] and returns its
-// root index. Children are built depth first, left before right. key is the node's
-// random key (see nodeKey).
-func (b *builder) build(lo, hi, depth int, key uint64) int32 {
-	id := int32(len(b.nodes))
-	rows := b.idx[0][lo:hi]
-	var sw, swy float64
-	for _, r := range rows {
-		w := float64(b.w[r])
-		sw += w
-		swy += w * b.y[r]
-	}
-	mean := swy / sw
-	var sse float64
-	for _, r := range rows {
-		d := b.y[r] - mean
-		sse += float64(b.w[r]) * d * d
-	}
-	b.nodes = append(b.nodes, Node{Feature: -1, N: int32(hi - lo), Value: mean})
-	n := hi - lo
-	if (b.p.maxDepth > 0 && depth >= b.p.maxDepth) || n < b.p.minSplit || n < 2*b.p.minLeaf ||
-		sse/sw <= epsilon {
-		return id
-	}
-	feat, pos, thr, ok := b.bestSplit(lo, hi, sw, swy, key)
-	if !ok {
-		return id
-	}
-	// Mark the rows going left, then stably partition every feature's range.
-	ord := b.idx[feat]
-	for _, r := range ord[lo:pos] {
-		b.left[r] = true
-	}
-	for _, r := range ord[pos:hi] {
-		b.left[r] = false
-	}
-	for f := range b.idx {
-		if f == feat {
-			continue
-		}
-		seg := b.idx[f][lo:hi]
-		l, t := 0, b.tmp[:0]
-		for _, r := range seg {
-			if b.left[r] {
-				seg[l] = r
-				l++
-			} else {
-				t = append(t, r)
-			}
-		}
-		copy(seg[l:], t)
-	}
-	b.nodes[id].Feature = int32(feat)
-	b.nodes[id].Threshold = thr
-	l := b.build(lo, pos, depth+1, nodeKey(key, 0))
-	r := b.build(pos, hi, depth+1, nodeKey(key, 1))
-	b.nodes[id].Left, b.nodes[id].Right = l, r
-	return id
 }
 
 // epsilon is sklearn's test for a pure node (impurity <= machine epsilon).
 const epsilon = 2.220446049250313e-16
 
-// nodeKey is the random key of a node's child (side 0: left, 1: right), a splitmix64
-// step of the parent's key; the root's key is the tree's salt. A node's feature order
-// depends only on its path from the root, not on how many nodes were grown before it,
-// so a tree grown deeper has, at every node it shares with a shallower tree of the same
-// seed, the same split: CrossPredict relies on that to read one deep tree as every
-// shallower one.
-func nodeKey(parent uint64, side uint64) uint64 {
-	return splitmix64(parent*2 + side)
+// featureThreshold is sklearn's FEATURE_THRESHOLD: float32 values closer than this are
+// one value.
+const featureThreshold float32 = 1e-7
+
+// builder grows trees the way sklearn's DepthFirstTreeBuilder, BestSplitter and MSE
+// criterion do, step for step and in the same floating-point order: the rows of a node
+// are a range of the samples array, sorted in place by each candidate feature with
+// sklearn's introsort and partitioned in place after the split. Keeping that order is
+// what makes the sums, and so the choice between splits that tie up to rounding, the
+// same as sklearn's. A worker reuses one builder across trees.
+type builder struct {
+	m        *Matrix
+	y        []float64
+	p        treeParams
+	nf       int
+	w        []float64 // bootstrap weight per matrix row (0: not in this tree's sample)
+	samples  []int32   // the sample's rows; a node owns a range of it
+	xf       []float32 // the candidate feature's values, aligned with samples
+	features []int32   // sklearn's feature permutation, kept across nodes
+	consts   []int32   // features found constant, in the order found
+	stack    []stackRecord
+	nodes    []Node
+	randR    uint32 // the splitter's xorshift state
+
+	// The criterion of the current node [start, end) and split position pos.
+	start, end, pos      int
+	sumTotal, sqSumTotal float64
+	wNode, wSamples      float64
+	sumLeft, sumRight    float64
+	wLeft, wRight        float64
+	counts               []int32 // bootstrap draws per position of the training rows
+	trainRows            []int32 // scratch: the training rows when train is nil
 }
 
-func splitmix64(z uint64) uint64 {
-	z += 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
+type stackRecord struct {
+	start, end, depth int
+	parent            int32
+	isLeft            bool
+	impurity          float64
+	nConstant         int
 }
 
-// bestSplit scans the candidate features of the node [lo, hi) and returns the feature,
-// the first position of the right child in that feature's order, and the threshold.
-//
-// Candidates are visited in a random order drawn from key, even when every feature is
-// tried, as sklearn's BestSplitter does: only a strictly better split replaces the best
-// so far, so when two features separate the node's rows identically (common on the
-// lattice-like attention tables) the first visited wins, and a forest splits on either
-// feature about equally often instead of always on feature 0. Where the two features
-// disagree between measured points, that is what makes the forest interpolate.
-func (b *builder) bestSplit(lo, hi int, sw, swy float64, key uint64) (feat, pos int, thr float64, ok bool) {
-	nf := len(b.idx)
-	for i := range b.feats {
-		b.feats[i] = i
+type split struct {
+	feature           int32
+	pos               int
+	threshold         float64
+	improvement       float64
+	impLeft, impRight float64
+}
+
+func newBuilder(m *Matrix, y []float64, p treeParams) *builder {
+	nf := len(m.cols)
+	return &builder{
+		m: m, y: y, p: p, nf: nf,
+		w:        make([]float64, m.n),
+		xf:       make([]float32, m.n),
+		features: make([]int32, nf),
+		consts:   make([]int32, nf),
 	}
-	best := math.Inf(-1)
-	tried := 0
-	state := key
-	for k := 0; k < nf && tried < b.p.maxFeatures; k++ {
-		// Fisher–Yates draw of the next candidate; constant features do not count
-		// towards maxFeatures, as in sklearn.
-		if nf-k > 1 {
-			state = splitmix64(state)
-			hi64, _ := bits.Mul64(state, uint64(nf-k))
-			j := k + int(hi64)
-			b.feats[k], b.feats[j] = b.feats[j], b.feats[k]
-		}
-		f := b.feats[k]
-		col := b.m.cols[f]
-		ord := b.idx[f]
-		if col[ord[lo]] >= col[ord[hi-1]] {
-			continue // constant in this node
-		}
-		tried++
-		var wl, sl float64
-		minLeaf := b.p.minLeaf
-		for p := lo; p < hi-1; p++ {
-			r := ord[p]
-			w := float64(b.w[r])
-			wl += w
-			sl += w * b.y[r]
-			xv, xn := col[r], col[ord[p+1]]
-			if xv >= xn {
-				continue // no threshold between equal values
+}
+
+// grow builds the tree sklearn's DecisionTreeRegressor(random_state=seed) builds inside
+// a forest on the rows listed in train (all matrix rows when nil, in ascending order);
+// randR is splitterState(seed), which callers growing many trees of one seed compute
+// once. After it returns, b.w holds the bootstrap weights, so a caller can tell which
+// rows were out of the bag.
+func (b *builder) grow(train []int32, seed, randR uint32) Tree {
+	clear(b.w)
+	if train == nil {
+		if len(b.trainRows) != b.m.n {
+			b.trainRows = make([]int32, b.m.n)
+			for i := range b.trainRows {
+				b.trainRows[i] = int32(i)
 			}
-			if p+1-lo < minLeaf || hi-(p+1) < minLeaf {
+		}
+		train = b.trainRows
+	}
+	n := len(train)
+	if b.p.bootstrap {
+		if cap(b.counts) < n {
+			b.counts = make([]int32, n)
+		}
+		counts := b.counts[:n]
+		clear(counts)
+		rs := newRandomState(seed)
+		for range n {
+			counts[rs.randInt(uint64(n))]++
+		}
+		for i, r := range train {
+			b.w[r] = float64(counts[i])
+		}
+	} else {
+		for _, r := range train {
+			b.w[r] = 1
+		}
+	}
+	// Splitter.init: the rows with a non-zero weight, in order, and the total weight.
+	b.samples = b.samples[:0]
+	b.wSamples = 0
+	for _, r := range train {
+		if b.w[r] != 0 {
+			b.samples = append(b.samples, r)
+		}
+		b.wSamples += b.w[r]
+	}
+	for f := range b.features {
+		b.features[f] = int32(f)
+	}
+	b.randR = randR
+	b.nodes = make([]Node, 0, 2*len(b.samples))
+	b.build()
+	return Tree{Nodes: b.nodes}
+}
+
+// build is DepthFirstTreeBuilder.build.
+func (b *builder) build() {
+	b.stack = append(b.stack[:0], stackRecord{start: 0, end: len(b.samples), parent: -1, impurity: math.Inf(1)})
+	first := true
+	for len(b.stack) > 0 {
+		rec := b.stack[len(b.stack)-1]
+		b.stack = b.stack[:len(b.stack)-1]
+		start, end := rec.start, rec.end
+		n := end - start
+		b.criterionInit(start, end)
+		isLeaf := (b.p.maxDepth > 0 && rec.depth >= b.p.maxDepth) || n < b.p.minSplit || n < 2*b.p.minLeaf
+		impurity := rec.impurity
+		if first {
+			impurity = b.nodeImpurity()
+			first = false
+		}
+		isLeaf = isLeaf || impurity <= epsilon
+		nConst := rec.nConstant
+		var s split
+		if !isLeaf {
+			s = b.nodeSplit(impurity, &nConst)
+			isLeaf = s.pos >= end || s.improvement+epsilon < 0
+		}
+		id := int32(len(b.nodes))
+		node := Node{Feature: -1, N: int32(n), Value: b.sumTotal / b.wNode}
+		if !isLeaf {
+			node.Feature = s.feature
+			node.Threshold = s.threshold
+		}
+		b.nodes = append(b.nodes, node)
+		if rec.parent >= 0 {
+			if rec.isLeft {
+				b.nodes[rec.parent].Left = id
+			} else {
+				b.nodes[rec.parent].Right = id
+			}
+		}
+		if !isLeaf {
+			b.stack = append(b.stack,
+				stackRecord{start: s.pos, end: end, depth: rec.depth + 1, parent: id, impurity: s.impRight, nConstant: nConst},
+				stackRecord{start: start, end: s.pos, depth: rec.depth + 1, parent: id, isLeft: true, impurity: s.impLeft, nConstant: nConst})
+		}
+	}
+}
+
+// nodeSplit is BestSplitter.node_split: candidate features are drawn without
+// replacement (Fisher–Yates over b.features, skipping features known to be constant)
+// until maxFeatures non-constant ones were tried; only a strictly better proxy
+// improvement replaces the best split, so ties go to the feature drawn first.
+func (b *builder) nodeSplit(impurity float64, nConstant *int) split {
+	start, end := b.start, b.end
+	best := split{pos: end, improvement: math.Inf(-1)}
+	bestProxy := math.Inf(-1)
+	features := b.features
+	fI := b.nf
+	nVisited, nFound, nDrawn := 0, 0, 0
+	nKnown := *nConstant
+	nTotal := nKnown
+	xf := b.xf
+	samples := b.samples
+	nf := b.nf
+	for fI > nTotal && (nVisited < b.p.maxFeatures || nVisited <= nFound+nDrawn) {
+		nVisited++
+		fJ := randIntRange(nDrawn, fI-nFound, &b.randR)
+		if fJ < nKnown {
+			features[nDrawn], features[fJ] = features[fJ], features[nDrawn]
+			nDrawn++
+			continue
+		}
+		fJ += nFound
+		feat := features[fJ]
+		for p := start; p < end; p++ {
+			xf[p] = b.m.x32[int(samples[p])*nf+int(feat)]
+		}
+		sortSamples(xf[start:end], samples[start:end])
+		if xf[end-1] <= xf[start]+featureThreshold {
+			features[fJ], features[nTotal] = features[nTotal], features[fJ]
+			nFound++
+			nTotal++
+			continue
+		}
+		fI--
+		features[fI], features[fJ] = features[fJ], features[fI]
+		b.criterionReset()
+		p := start
+		for p < end {
+			for p+1 < end && xf[p+1] <= xf[p]+featureThreshold {
+				p++
+			}
+			p++
+			if p >= end {
 				continue
 			}
-			wr := sw - wl
-			sr := swy - sl
-			proxy := sl*sl/wl + sr*sr/wr
-			if proxy > best {
-				best = proxy
-				feat, pos = f, p+1
-				thr = xv/2 + xn/2
-				if thr >= xn || math.IsInf(thr, 0) {
-					thr = xv
+			if p-start < b.p.minLeaf || end-p < b.p.minLeaf {
+				continue
+			}
+			b.criterionUpdate(p)
+			proxy := b.sumLeft*b.sumLeft/b.wLeft + b.sumRight*b.sumRight/b.wRight
+			if proxy > bestProxy {
+				bestProxy = proxy
+				thr := float64(xf[p-1])/2.0 + float64(xf[p])/2.0
+				if thr == float64(xf[p]) || math.IsInf(thr, 0) {
+					thr = float64(xf[p-1])
 				}
-				ok = true
+				best.feature, best.pos, best.threshold = feat, p, thr
 			}
 		}
 	}
-	return feat, pos, thr, ok
+	if best.pos < end {
+		b.partition(best)
+		b.criterionReset()
+		b.criterionUpdate(best.pos)
+		best.impLeft, best.impRight = b.childrenImpurity()
+		best.improvement = (b.wNode / b.wSamples) *
+			(impurity - b.wRight/b.wNode*best.impRight - b.wLeft/b.wNode*best.impLeft)
+	}
+	// The known constants keep their order for the children and siblings; the newly
+	// found ones are appended to them.
+	copy(features[:nKnown], b.consts[:nKnown])
+	copy(b.consts[nKnown:nKnown+nFound], features[nKnown:nKnown+nFound])
+	*nConstant = nTotal
+	return best
+}
+
+// partition moves the rows of [start, end) with x <= threshold before the others, as
+// sklearn's DensePartitioner.partition_samples_final does: a row going right is swapped
+// with the last unexamined row.
+func (b *builder) partition(s split) {
+	samples := b.samples
+	p, pe := b.start, b.end
+	for p < pe {
+		if float64(b.m.x32[int(samples[p])*b.nf+int(s.feature)]) <= s.threshold {
+			p++
+		} else {
+			pe--
+			samples[p], samples[pe] = samples[pe], samples[p]
+		}
+	}
+}
+
+// criterionInit is RegressionCriterion.init over the node [start, end).
+func (b *builder) criterionInit(start, end int) {
+	b.start, b.end = start, end
+	var s, sq, w float64
+	for _, r := range b.samples[start:end] {
+		wi := b.w[r]
+		yi := b.y[r]
+		wy := float64(wi * yi)
+		s += wy
+		sq += float64(wy * yi)
+		w += wi
+	}
+	b.sumTotal, b.sqSumTotal, b.wNode = s, sq, w
+	b.criterionReset()
+}
+
+func (b *builder) criterionReset() {
+	b.pos = b.start
+	b.wLeft, b.wRight = 0, b.wNode
+	b.sumLeft, b.sumRight = 0, b.sumTotal
+}
+
+// criterionUpdate moves the split position to newPos, summing the rows that change side
+// from whichever end is closer, as sklearn does.
+func (b *builder) criterionUpdate(newPos int) {
+	if newPos-b.pos <= b.end-newPos {
+		for _, r := range b.samples[b.pos:newPos] {
+			wi := b.w[r]
+			b.sumLeft += float64(wi * b.y[r])
+			b.wLeft += wi
+		}
+	} else {
+		// reverse_reset, then walk back from the end.
+		b.wLeft, b.wRight = b.wNode, 0
+		b.sumLeft, b.sumRight = b.sumTotal, 0
+		for p := b.end - 1; p >= newPos; p-- {
+			r := b.samples[p]
+			wi := b.w[r]
+			b.sumLeft -= float64(wi * b.y[r])
+			b.wLeft -= wi
+		}
+	}
+	b.wRight = b.wNode - b.wLeft
+	b.sumRight = b.sumTotal - b.sumLeft
+	b.pos = newPos
+}
+
+func (b *builder) nodeImpurity() float64 {
+	m := b.sumTotal / b.wNode
+	return b.sqSumTotal/b.wNode - float64(m*m)
+}
+
+func (b *builder) childrenImpurity() (left, right float64) {
+	var sq float64
+	for _, r := range b.samples[b.start:b.pos] {
+		yi := b.y[r]
+		sq += float64(float64(b.w[r]*yi) * yi)
+	}
+	ml := b.sumLeft / b.wLeft
+	mr := b.sumRight / b.wRight
+	left = sq/b.wLeft - float64(ml*ml)
+	right = (b.sqSumTotal-sq)/b.wRight - float64(mr*mr)
+	return left, right
+}
+
+// sortSamples sorts xf ascending and applies the same permutation to samples, as
+// scikit-learn 1.9's simultaneous_sort with three-way partitioning does: introsort
+// (median-of-3 pivot, heapsort past 2·log2 n levels) down to ranges of 15, finished by
+// insertion sort. It is not stable, and rows with equal values end up in the order
+// sklearn leaves them, which is what the criterion's sums depend on. (scikit-learn 1.2
+// to 1.8 ran the introsort down to single elements: on operator tables that changes the
+// last bits of some node values and, through them, which of two features that separate
+// a node's rows identically wins.)
+func sortSamples(xf []float32, samples []int32) {
+	if len(xf) == 0 {
+		return
+	}
+	// sklearn's depth limit is 2·floor(log2 n); bits.Len gives the floor exactly.
+	introsort(xf, samples, 2*(bits.Len(uint(len(xf)))-1))
+}
+
+// introsort splits xf around pivots until the range left is at most 15 long, which
+// insertion sort finishes.
+func introsort(xf []float32, s []int32, maxd int) {
+	for len(xf) > 15 {
+		if maxd <= 0 {
+			heapsort(xf, s)
+			return
+		}
+		maxd--
+		pivot := median3(xf)
+		i, l, r := 0, 0, len(xf)
+		for i < r {
+			switch {
+			case xf[i] < pivot:
+				xf[i], xf[l] = xf[l], xf[i]
+				s[i], s[l] = s[l], s[i]
+				i++
+				l++
+			case xf[i] > pivot:
+				r--
+				xf[i], xf[r] = xf[r], xf[i]
+				s[i], s[r] = s[r], s[i]
+			default:
+				i++
+			}
+		}
+		introsort(xf[:l], s[:l], maxd)
+		xf, s = xf[r:], s[r:]
+	}
+	insertionSort(xf, s)
+}
+
+func insertionSort(xf []float32, s []int32) {
+	for i := 1; i < len(xf); i++ {
+		tv, ti := xf[i], s[i]
+		j := i
+		for j > 0 && xf[j-1] > tv {
+			xf[j], s[j] = xf[j-1], s[j-1]
+			j--
+		}
+		xf[j], s[j] = tv, ti
+	}
+}
+
+func median3(xf []float32) float32 {
+	a, b, c := xf[0], xf[len(xf)/2], xf[len(xf)-1]
+	if a < b {
+		if b < c {
+			return b
+		} else if a < c {
+			return c
+		}
+		return a
+	} else if b < c {
+		if a < c {
+			return a
+		}
+		return c
+	}
+	return b
+}
+
+func heapsort(xf []float32, s []int32) {
+	n := len(xf)
+	for start := (n - 2) / 2; ; start-- {
+		siftDown(xf, s, start, n)
+		if start == 0 {
+			break
+		}
+	}
+	for end := n - 1; end > 0; end-- {
+		xf[0], xf[end] = xf[end], xf[0]
+		s[0], s[end] = s[end], s[0]
+		siftDown(xf, s, 0, end)
+	}
+}
+
+func siftDown(xf []float32, s []int32, start, end int) {
+	root := start
+	for {
+		child := 2*root + 1
+		maxind := root
+		if child < end && xf[maxind] < xf[child] {
+			maxind = child
+		}
+		if child+1 < end && xf[maxind] < xf[child+1] {
+			maxind = child + 1
+		}
+		if maxind == root {
+			return
+		}
+		xf[root], xf[maxind] = xf[maxind], xf[root]
+		s[root], s[maxind] = s[maxind], s[root]
+		root = maxind
+	}
 }
