@@ -170,7 +170,10 @@ func evalGrid(op string, names []string, axes [][]float64, toModel func(p, dst [
 			for i, v := range ax {
 				probe[a] = v
 				if feat >= 0 {
-					cellOf[a][i] = sort.SearchFloat64s(thr[feat], toModel(probe, nil)[feat])
+					// The trees compare float32(x) with their thresholds, so the cell is
+					// that of the rounded value (it differs above 2**24).
+					v := float64(float32(toModel(probe, nil)[feat]))
+					cellOf[a][i] = sort.SearchFloat64s(thr[feat], v)
 				}
 			}
 			radix = append(radix, int64(slices.Max(cellOf[a])+1))
