@@ -173,6 +173,16 @@ func FromGrids(src GridSource, source string, limits Limits, comm CommSetup) (*T
 		}
 	}
 
+	if a2a := CollAllToAll.String(); has(a2a) {
+		g, err := load(a2a)
+		if err != nil {
+			return nil, err
+		}
+		if t.AllToAll, err = profiledCommFromGrid(CollAllToAll, g); err != nil {
+			return nil, err
+		}
+	}
+
 	dec, err := load(OpAttnDecode)
 	if err != nil {
 		return nil, err

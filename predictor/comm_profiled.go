@@ -190,3 +190,66 @@ func (cv *commCurve) at(bytes float64) CommTime {
 	w := (lb - cv.logB[j-1]) / (cv.logB[j] - cv.logB[j-1])
 	return CommTime{Seconds: math.Exp(cv.logT[j-1] + w*(cv.logT[j]-cv.logT[j-1]))}
 }
+
+// profiledCommFromGrid is the ProfiledComm of collective c's trained grid (features
+// bytes, group_size and ranks_per_node): one curve per (group size, ranks per node) of
+// the grid through its byte sizes, so that a lookup interpolates log-log between them
+// and extrapolates past the largest at its bandwidth, as for measured rows.
+func profiledCommFromGrid(c Collective, g *grid) (*ProfiledComm, error) {
+	feat := map[string][]float64{}
+	for i, f := range g.g.Features {
+		feat[f] = g.g.Axes[i]
+	}
+	for _, f := range []string{"bytes", "group_size", "ranks_per_node"} {
+		if len(feat[f]) == 0 {
+			return nil, fmt.Errorf("predictor: %s: %s grid has no %s axis (it has %v)", g.source, c, f, g.g.Features)
+		}
+	}
+	pc := &ProfiledComm{source: g.source, curves: map[commKey]*commCurve{}}
+	p := map[string]float64{}
+	for _, size := range feat["group_size"] {
+		for _, perNode := range feat["ranks_per_node"] {
+			cv := &commCurve{}
+			for _, b := range feat["bytes"] {
+				p["bytes"], p["group_size"], p["ranks_per_node"] = b, size, perNode
+				ms, err := g.at(p)
+				if err != nil {
+					return nil, err
+				}
+				if !(b > 0) || !(ms > 0) {
+					continue
+				}
+				cv.logB = append(cv.logB, math.Log(b))
+				cv.logT = append(cv.logT, math.Log(ms*1e-3))
+				cv.maxB, cv.maxT = b, ms*1e-3
+			}
+			if len(cv.logB) == 0 {
+				continue
+			}
+			cv.minT = math.Exp(cv.logT[0])
+			pc.curves[commKey{c, int(size), int(perNode)}] = cv
+		}
+	}
+	if len(pc.curves) == 0 {
+		return nil, fmt.Errorf("predictor: %s: %s grid holds no positive time", g.source, c)
+	}
+	return pc, nil
+}
+
+// WithFallback times a collective from p where p has a curve for that collective and
+// group, and from fallback otherwise (another group size, another collective).
+func WithFallback(p *ProfiledComm, fallback CommModel) CommModel {
+	return profiledOr{p, fallback}
+}
+
+type profiledOr struct {
+	p        *ProfiledComm
+	fallback CommModel
+}
+
+func (m profiledOr) CollectiveTime(c Collective, bytes float64, g Group) (CommTime, error) {
+	if m.p.curves[commKey{c, g.Size, g.RanksPerNode}] != nil {
+		return m.p.CollectiveTime(c, bytes, g)
+	}
+	return m.fallback.CollectiveTime(c, bytes, g)
+}

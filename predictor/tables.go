@@ -98,6 +98,10 @@ type Tables struct {
 	// AICB, when set, makes predictors over these tables price batches from AICB's layer
 	// tables (the aicb backend); the token tables then serve only the collectives.
 	AICB *AICBModel
+	// AllToAll, when the artifact holds an all_to_all grid (a network measured with
+	// nccl-tests' alltoall_perf, say), times the MoE dispatch and combine from it for
+	// the expert-parallel groups it covers (WithFallback); nil: the analytical model.
+	AllToAll *ProfiledComm
 	// Source says where the tables came from (a folder of Vidur CSVs or an artifact id).
 	Source string
 	// Arch holds the expert, shared-expert and linear-attention tables of a MoE or hybrid

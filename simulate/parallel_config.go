@@ -159,6 +159,9 @@ func planArch(cfg *config.Config, rc config.ReplicaConfig, cat *catalog.Catalog,
 		Tables:      tables.Arch,
 		Comm:        CommFromConfig(rc, cat),
 	}
+	if tables.AllToAll != nil {
+		a.Comm = predictor.WithFallback(tables.AllToAll, a.Comm)
+	}
 	if m.IsMoE() {
 		a.SharedExperts = m.MoE.NumSharedExperts > 0
 		a.TopK = m.MoE.NumExpertsPerToken

@@ -6,6 +6,7 @@ import (
 
 	"github.com/llmsim/llmsim/catalog"
 	"github.com/llmsim/llmsim/predictor"
+	"github.com/llmsim/llmsim/profile"
 	"github.com/llmsim/llmsim/simulate/config"
 	"github.com/llmsim/llmsim/simulate/metrics"
 	"github.com/llmsim/llmsim/simulate/workload"
@@ -178,5 +179,45 @@ func TestPDPoolShapes(t *testing.T) {
 	rc.DecodeTensorParallelSize = 2
 	if _, err := FromConfig(&cfg, catalog.Default(), tables); err == nil || !strings.Contains(err.Error(), "EP 16") {
 		t.Errorf("shared tables for an EP-16 decode pool: error %v, want one naming EP 16", err)
+	}
+}
+
+// TestMoEDispatchFromMeasuredAllToAll checks that a measured all-to-all (an artifact's
+// all_to_all grid, here a hand-made curve for the EP-8 group) times the dispatch and
+// combine in place of the analytical model.
+func TestMoEDispatchFromMeasuredAllToAll(t *testing.T) {
+	run := func(tables *predictor.Tables) SplitMeans {
+		cfg := deepSeekPDConfig()
+		s, err := FromConfig(&cfg, catalog.Default(), tables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sim, err := New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log batchLog
+		split := NewSplitRecorder(&log, &s)
+		if _, err := sim.Run(workload.NewSlice(testWorkload(20, 3)), split); err != nil {
+			t.Fatal(err)
+		}
+		return split.Means()["all"]
+	}
+	base := run(archTables(4096))
+	var rows []profile.Row
+	for b := int64(1 << 10); b <= 1<<32; b <<= 1 {
+		rows = append(rows, profile.Row{Operator: "all_to_all", Network: "test", Bytes: b,
+			GroupSize: 8, RanksPerNode: 8, MedianMS: 0.5 + float64(b)/1e6})
+	}
+	measured, err := predictor.NewProfiledComm(rows, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := archTables(4096)
+	slow.AllToAll = measured
+	got := run(slow)
+	if !(got.Dispatch > 5*base.Dispatch) {
+		t.Errorf("mean dispatch %.4g s with a measured all-to-all of 0.5 ms + 1 ms/MB, %.4g s analytical: want it much slower",
+			got.Dispatch, base.Dispatch)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // sizes 1 KiB..24 MiB, times scale·(0.01 ms + bytes/2e8)) and returns its manifest.
 func writeNetworkArtifact(t *testing.T, root, node string, scale float64) train.Manifest {
 	t.Helper()
-	_, m := fixture.NetworkArtifact(t, root, node, scale, 1024, 30)
+	_, m := fixture.NetworkArtifact(t, root, node, scale, 1024, 30, 0)
 	return m
 }
 
