@@ -191,14 +191,21 @@ func (f *fitFlags) selection(tp int) train.Selection {
 	return train.Selection{GPU: f.gpu, Network: f.network, TP: tp, BlockSize: f.blockSize}
 }
 
-// loadTrainInput reads and concatenates datasets.
+// loadTrainInput reads and concatenates datasets. One dataset given twice (under the
+// same or another path) is refused: its rows would count twice in every fit and score.
 func loadTrainInput(dirs []string) (train.Input, error) {
 	var in train.Input
+	seen := map[string]string{}
 	for _, d := range dirs {
 		ds, err := profile.ReadDataset(d)
 		if err != nil {
 			return in, err
 		}
+		id := ds.Manifest.DatasetID
+		if prev, ok := seen[id]; ok {
+			return in, fmt.Errorf("--dataset %s is dataset %.12s, already given as %s; give each dataset once", d, id, prev)
+		}
+		seen[id] = d
 		in.Rows = append(in.Rows, ds.Rows...)
 		in.Datasets = append(in.Datasets, train.DatasetRef{ID: ds.Manifest.DatasetID, Rows: len(ds.Rows), Synthetic: ds.Manifest.Synthetic})
 	}
