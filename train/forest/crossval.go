@@ -157,37 +157,46 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 			out[gi][i] = math.NaN()
 		}
 	}
-	// Units write disjoint cells of out: their groups have disjoint members and their
-	// folds disjoint evaluation rows.
-	parallel(len(units), workerCount(workers, len(units)), func() func(i int) {
-		builders := make([]*builder, len(groups))
-		row := make([]float64, 0, m.Features())
-		return func(ui int) {
-			u := units[ui]
-			g := groups[u.g]
-			b := builders[u.g]
-			if b == nil {
-				b = newBuilder(m, g.y, g.params.tree(m.Features()))
-				builders[u.g] = b
-			}
-			ev := evals[u.fold]
-			// s[l*len(ev)+j]: sum of the predictions for eval row j under limits l;
-			// c[j]: how many trees contributed (out-of-bag varies).
-			s := make([]float64, len(g.limits)*len(ev))
-			c := make([]int32, len(ev))
-			for t := range g.params.NEstimators {
-				tree := b.grow(trains[u.fold], g.seeds[t], g.randR[t])
-				for j, r := range ev {
-					if oob && b.w[r] != 0 {
+	// A unit's trees are grown in windows: each tree's predictions go to its own slot,
+	// and the slots are added to the unit's sums in tree order, so the sums are the
+	// sequential ones whoever grew the trees. With at least as many units as workers each
+	// unit runs on one worker (window 1); with fewer (out-of-bag scoring has one unit per
+	// group) the workers share each window of a unit.
+	nw := workerCount(workers, math.MaxInt)
+	window := 1
+	if len(units) < nw {
+		window = 4 * nw
+	}
+	type treePreds struct {
+		p   []float64 // p[l*len(ev)+j]: the tree's prediction for eval row j under limits l
+		oob []bool    // oob[j]: row j was out of the tree's bag (always true without oob)
+	}
+	runUnit := func(u unit, grow func(first int, slots []treePreds)) {
+		g := groups[u.g]
+		ev := evals[u.fold]
+		// s[l*len(ev)+j]: sum of the predictions for eval row j under limits l;
+		// c[j]: how many trees contributed (out-of-bag varies).
+		s := make([]float64, len(g.limits)*len(ev))
+		c := make([]int32, len(ev))
+		slots := make([]treePreds, window)
+		for i := range slots {
+			slots[i] = treePreds{make([]float64, len(g.limits)*len(ev)), make([]bool, len(ev))}
+		}
+		for first := 0; first < g.params.NEstimators; first += window {
+			n := min(window, g.params.NEstimators-first)
+			grow(first, slots[:n])
+			for k := range n {
+				tp := slots[k]
+				for j := range ev {
+					if !tp.oob[j] {
 						continue
 					}
-					row = m.Row(int(r), row)
 					c[j]++
-					for l, lim := range g.limits {
-						s[l*len(ev)+j] += tree.predictLimited(row, lim.depth, lim.split)
+					for l := range g.limits {
+						s[l*len(ev)+j] += tp.p[l*len(ev)+j]
 					}
 				}
-				done := t + 1
+				done := first + k + 1
 				if !slices.Contains(g.counts, done) {
 					continue
 				}
@@ -210,7 +219,55 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 				}
 			}
 		}
-	})
+	}
+	// growInto grows tree first+k of unit u with b and stores its predictions in slots[k].
+	growInto := func(b *builder, row []float64, u unit, t int, tp treePreds) []float64 {
+		g := groups[u.g]
+		ev := evals[u.fold]
+		tree := b.grow(trains[u.fold], g.seeds[t], g.randR[t])
+		for j, r := range ev {
+			tp.oob[j] = !oob || b.w[r] == 0
+			if !tp.oob[j] {
+				continue
+			}
+			row = m.Row(int(r), row)
+			for l, lim := range g.limits {
+				tp.p[l*len(ev)+j] = tree.predictLimited(row, lim.depth, lim.split)
+			}
+		}
+		return row
+	}
+	if window == 1 {
+		// Units write disjoint cells of out: their groups have disjoint members and
+		// their folds disjoint evaluation rows.
+		parallel(len(units), workerCount(workers, len(units)), func() func(i int) {
+			builders := make([]*builder, len(groups))
+			row := make([]float64, 0, m.Features())
+			return func(ui int) {
+				u := units[ui]
+				b := builders[u.g]
+				if b == nil {
+					b = newBuilder(m, groups[u.g].y, groups[u.g].params.tree(m.Features()))
+					builders[u.g] = b
+				}
+				runUnit(u, func(first int, slots []treePreds) {
+					for k := range slots {
+						row = growInto(b, row, u, first+k, slots[k])
+					}
+				})
+			}
+		})
+		return out, nil
+	}
+	for _, u := range units {
+		runUnit(u, func(first int, slots []treePreds) {
+			parallel(len(slots), workerCount(workers, len(slots)), func() func(k int) {
+				b := newBuilder(m, groups[u.g].y, groups[u.g].params.tree(m.Features()))
+				row := make([]float64, 0, m.Features())
+				return func(k int) { row = growInto(b, row, u, first+k, slots[k]) }
+			})
+		})
+	}
 	return out, nil
 }
 

@@ -213,7 +213,8 @@ func checkCrossPredict(t *testing.T, x [][]float64, y []float64, grid []Params, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, workers := range []int{1, 3} {
+	// 16 workers outnumber the units, so they share each unit's windows of trees.
+	for _, workers := range []int{1, 3, 16} {
 		got, err := CrossPredict(m, y, fold, k, grid, workers)
 		if err != nil {
 			t.Fatal(err)
@@ -256,14 +257,17 @@ func TestOOBPredictMatchesFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, _ := NewMatrix(x)
-	got, err := OOBPredict(m, y, []Params{p}, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range y {
-		a, b := got[0][i], f.OOBPredictions[i]
-		if !(math.IsNaN(a) && math.IsNaN(b)) && math.Abs(a-b) > 1e-12*math.Abs(b) {
-			t.Fatalf("row %d: OOBPredict %v, Fit %v", i, a, b)
+	// One unit: one worker grows it alone, two or three share its windows of trees.
+	for _, workers := range []int{1, 2, 3} {
+		got, err := OOBPredict(m, y, []Params{p}, workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range y {
+			a, b := got[0][i], f.OOBPredictions[i]
+			if !(math.IsNaN(a) && math.IsNaN(b)) && math.Float64bits(a) != math.Float64bits(b) {
+				t.Fatalf("%d workers, row %d: OOBPredict %v, Fit %v", workers, i, a, b)
+			}
 		}
 	}
 }
