@@ -168,12 +168,7 @@ func cvForest(t *table, cfg searchConfig) (KindResult, error) {
 	if err != nil {
 		return KindResult{}, err
 	}
-	var preds [][]float64
-	if cfg.oob {
-		preds, err = forest.OOBPredict(m, t.y, grid, cfg.workers)
-	} else {
-		preds, err = forest.CrossPredict(m, t.y, cfg.fold, cfg.k, grid, cfg.workers)
-	}
+	preds, err := forestPredict(m, t.y, grid, cfg)
 	if err != nil {
 		return KindResult{}, err
 	}
@@ -189,8 +184,27 @@ func cvForest(t *table, cfg searchConfig) (KindResult, error) {
 		}
 	}
 	p := grid[bi]
+	pred := preds[bi]
+	if forest.Approximate(m, grid, bi) {
+		// The point was chosen on shared trees; its recorded score, and the choice
+		// between kinds, use the forest it really is.
+		if preds, err = forestPredict(m, t.y, []forest.Params{p}, cfg); err != nil {
+			return KindResult{}, err
+		}
+		pred = preds[0]
+		bm = cvScore(t.y, pred, fold, cfg.k)
+	}
 	raw, _ := json.Marshal(p)
-	return KindResult{MAPE: bm, Params: raw, pred: preds[bi], forestP: &p}, nil
+	return KindResult{MAPE: bm, Params: raw, pred: pred, forestP: &p}, nil
+}
+
+// forestPredict is every grid point's held-out predictions: out-of-bag or k-fold, as
+// cfg says.
+func forestPredict(m *forest.Matrix, y []float64, grid []forest.Params, cfg searchConfig) ([][]float64, error) {
+	if cfg.oob {
+		return forest.OOBPredict(m, y, grid, cfg.workers)
+	}
+	return forest.CrossPredict(m, y, cfg.fold, cfg.k, grid, cfg.workers)
 }
 
 func foldSplit(t *table, fold []int, f int) (tx [][]float64, ty []float64, test []int) {

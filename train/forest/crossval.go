@@ -25,10 +25,14 @@ import (
 //
 // The predictions are bit-identical to fitting each grid point on its own, for any
 // number of workers, except for the tighter (MaxDepth, MinSamplesSplit) pairs of
-// multi-feature tables longer than exactGridRows, which read the loosest pair's trees.
+// multi-feature tables longer than exactGridRows, which read the loosest pair's trees
+// (Approximate says which).
 func CrossPredict(m *Matrix, y []float64, fold []int, k int, grid []Params, workers int) ([][]float64, error) {
 	if len(fold) != m.n {
 		return nil, fmt.Errorf("forest: %d fold ids for %d rows", len(fold), m.n)
+	}
+	if k < 2 {
+		return nil, fmt.Errorf("forest: %d folds, want at least 2", k)
 	}
 	evals := make([][]int32, k)
 	trains := make([][]int32, k)
@@ -73,6 +77,29 @@ func OOBPredict(m *Matrix, y []float64, grid []Params, workers int) ([][]float64
 // exactGridRows is the longest multi-feature table on which CrossPredict grows every
 // (MaxDepth, MinSamplesSplit) pair's own trees.
 const exactGridRows = 300
+
+// Approximate reports whether CrossPredict's and OOBPredict's predictions for grid[g]
+// on m are read from trees grown with looser limits than grid[g]'s (a multi-feature
+// table longer than exactGridRows, and another grid point of the same growth with a
+// larger MaxDepth or smaller MinSamplesSplit), and so may differ from fitting grid[g] on
+// its own. Calling CrossPredict with grid[g] alone gives the exact predictions.
+func Approximate(m *Matrix, grid []Params, g int) bool {
+	if m.Features() == 1 || m.n <= exactGridRows {
+		return false
+	}
+	p := grid[g]
+	for _, q := range grid {
+		if q.MinSamplesLeaf != p.MinSamplesLeaf || q.MaxFeatures != p.MaxFeatures || q.Bootstrap != p.Bootstrap ||
+			q.LogTarget != p.LogTarget || q.Seed != p.Seed {
+			continue
+		}
+		looserDepth := p.MaxDepth != 0 && (q.MaxDepth == 0 || q.MaxDepth > p.MaxDepth)
+		if looserDepth || q.MinSamplesSplit < p.MinSamplesSplit {
+			return true
+		}
+	}
+	return false
+}
 
 // growthKey groups grid points whose trees are grown identically.
 type growthKey struct {
@@ -165,7 +192,11 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 	nw := workerCount(workers, math.MaxInt)
 	window := 1
 	if len(units) < nw {
-		window = 4 * nw
+		maxTrees := 0
+		for _, g := range groups {
+			maxTrees = max(maxTrees, g.params.NEstimators)
+		}
+		window = min(4*nw, maxTrees)
 	}
 	type treePreds struct {
 		p   []float64 // p[l*len(ev)+j]: the tree's prediction for eval row j under limits l
@@ -178,7 +209,7 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 		// c[j]: how many trees contributed (out-of-bag varies).
 		s := make([]float64, len(g.limits)*len(ev))
 		c := make([]int32, len(ev))
-		slots := make([]treePreds, window)
+		slots := make([]treePreds, min(window, g.params.NEstimators))
 		for i := range slots {
 			slots[i] = treePreds{make([]float64, len(g.limits)*len(ev)), make([]bool, len(ev))}
 		}
@@ -220,7 +251,8 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 			}
 		}
 	}
-	// growInto grows tree first+k of unit u with b and stores its predictions in slots[k].
+	// growInto grows tree t of unit u with b and stores its predictions in tp; row is
+	// scratch space, returned grown.
 	growInto := func(b *builder, row []float64, u unit, t int, tp treePreds) []float64 {
 		g := groups[u.g]
 		ev := evals[u.fold]

@@ -1,8 +1,10 @@
 // Package forest is scikit-learn's RandomForestRegressor, reimplemented so that it
 // gives the same trees: a forest fitted here with seed s on some rows holds, node for
 // node and bit for bit, the trees of RandomForestRegressor(random_state=s) fitted on
-// those rows by scikit-learn 1.9 (TestTreesMatchSklearn), and so the same predictions
-// and the same cross-validated error. It is built for operator-time tables: a few
+// those rows by scikit-learn 1.9 (TestTreesMatchSklearn), and so the same predictions.
+// Cross-validating a grid gives sklearn's scores too, except on multi-feature tables
+// of more than 300 rows, where grid points that differ only in tree limits share
+// trees (CrossPredict, Approximate). It is built for operator-time tables: a few
 // features, a few hundred to a few tens of thousands of rows, and a target that spans
 // several decades.
 //

@@ -329,3 +329,33 @@ func BenchmarkPredict(b *testing.B) {
 		f.Predict(x[i%len(x)])
 	}
 }
+
+// TestApproximate checks which grid points Approximate flags: only on multi-feature
+// tables longer than exactGridRows, and only points with a looser sibling.
+func TestApproximate(t *testing.T) {
+	grid := []Params{
+		{NEstimators: 4, MaxDepth: 8, MinSamplesSplit: 2, MinSamplesLeaf: 1, MaxFeatures: 1, Bootstrap: true},
+		{NEstimators: 4, MaxDepth: 0, MinSamplesSplit: 2, MinSamplesLeaf: 1, MaxFeatures: 1, Bootstrap: true},
+		{NEstimators: 4, MaxDepth: 0, MinSamplesSplit: 5, MinSamplesLeaf: 1, MaxFeatures: 1, Bootstrap: true},
+		{NEstimators: 4, MaxDepth: 8, MinSamplesSplit: 2, MinSamplesLeaf: 1, MaxFeatures: 1, Bootstrap: true, LogTarget: true},
+	}
+	for _, tc := range []struct {
+		rows, features int
+		want           []bool
+	}{
+		{exactGridRows + 1, 2, []bool{true, false, true, false}},
+		{exactGridRows, 2, []bool{false, false, false, false}},
+		{exactGridRows + 1, 1, []bool{false, false, false, false}},
+	} {
+		x, _ := opTable(tc.rows, tc.features, 1)
+		m, err := NewMatrix(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for g := range grid {
+			if got := Approximate(m, grid, g); got != tc.want[g] {
+				t.Errorf("%d rows, %d features, grid point %d: Approximate %v, want %v", tc.rows, tc.features, g, got, tc.want[g])
+			}
+		}
+	}
+}

@@ -8,8 +8,8 @@ import (
 
 // Node is one node of a tree. Leaves have Feature == -1. Every node, internal or not,
 // carries the weighted mean of the training targets that reached it (Value) and the
-// number of distinct training rows that reached it (N), so that a tree grown deep can be
-// read as any shallower tree: see Tree.predictLimited.
+// number of distinct training rows that reached it (N), so that a tree can be read as
+// if grown with tighter limits: see Tree.predictLimited for when that is exact.
 type Node struct {
 	Feature   int32   // split feature, -1 for a leaf
 	Left      int32   // index of the child for x[Feature] <= Threshold
@@ -359,8 +359,10 @@ func (b *builder) nodeSplit(impurity float64, nConstant *int) split {
 		b.criterionReset()
 		b.criterionUpdate(best.pos)
 		best.impLeft, best.impRight = b.childrenImpurity()
+		// float64() keeps the compiler from fusing a product into a multiply-add
+		// (allowed on arm64), which would round otherwise than sklearn's build.
 		best.improvement = (b.wNode / b.wSamples) *
-			(impurity - b.wRight/b.wNode*best.impRight - b.wLeft/b.wNode*best.impLeft)
+			(impurity - float64(b.wRight/b.wNode*best.impRight) - float64(b.wLeft/b.wNode*best.impLeft))
 	}
 	// The known constants keep their order for the children and siblings; the newly
 	// found ones are appended to them.
