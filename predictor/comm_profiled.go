@@ -194,7 +194,10 @@ func (cv *commCurve) at(bytes float64) CommTime {
 // profiledCommFromGrid is the ProfiledComm of collective c's trained grid (features
 // bytes, group_size and ranks_per_node): one curve per (group size, ranks per node) of
 // the grid through its byte sizes, so that a lookup interpolates log-log between them
-// and extrapolates past the largest at its bandwidth, as for measured rows.
+// and extrapolates past the largest at its bandwidth, as for measured rows. The grid is
+// a lattice, so a pair of its axes that was never measured together holds the trained
+// model's estimate, as the all-reduce FromGrids reads does; pairs with more ranks per
+// node than ranks are left out.
 func profiledCommFromGrid(c Collective, g *grid) (*ProfiledComm, error) {
 	feat := map[string][]float64{}
 	for i, f := range g.g.Features {
@@ -209,6 +212,9 @@ func profiledCommFromGrid(c Collective, g *grid) (*ProfiledComm, error) {
 	p := map[string]float64{}
 	for _, size := range feat["group_size"] {
 		for _, perNode := range feat["ranks_per_node"] {
+			if perNode > size {
+				continue
+			}
 			cv := &commCurve{}
 			for _, b := range feat["bytes"] {
 				p["bytes"], p["group_size"], p["ranks_per_node"] = b, size, perNode
