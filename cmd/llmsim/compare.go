@@ -76,6 +76,15 @@ measured rows. --holdout scores everything, refit on all rows, on a second datas
 				if err != nil {
 					return err
 				}
+				// A held-out dataset that is also trained on would score training rows.
+				for i, ref := range h.Datasets {
+					for j, tr := range set.in.Datasets {
+						if ref.ID == tr.ID {
+							return fmt.Errorf("--holdout %s is dataset %.12s, which --dataset %s already trains on; hold out another dataset",
+								holdout[i], ref.ID, fit.datasets[j])
+						}
+					}
+				}
 				opt.Holdout = h.Rows
 			}
 			rows, err := train.Compare(set.in.Rows, *set.model, opt)
