@@ -31,9 +31,14 @@ func newRandomState(seed uint32) *mt19937 {
 	s := seed
 	for i := range r.key {
 		r.key[i] = s
-		s = 1812433253*(s^(s>>30)) + uint32(i) + 1
+		s = seedStep(s, i)
 	}
 	return r
+}
+
+// seedStep is init_genrand's recurrence: key word i+1 from key word i.
+func seedStep(s uint32, i int) uint32 {
+	return 1812433253*(s^(s>>30)) + uint32(i) + 1
 }
 
 func (r *mt19937) uint32() uint32 {
@@ -42,6 +47,11 @@ func (r *mt19937) uint32() uint32 {
 	}
 	y := r.key[r.pos]
 	r.pos++
+	return temper(y)
+}
+
+// temper is MT19937's output tempering of a key word.
+func temper(y uint32) uint32 {
 	y ^= y >> 11
 	y ^= (y << 7) & 0x9d2c5680
 	y ^= (y << 15) & 0xefc60000
@@ -49,17 +59,21 @@ func (r *mt19937) uint32() uint32 {
 }
 
 func (r *mt19937) generate() {
-	const upper, lower, matrixA = 0x80000000, 0x7fffffff, 0x9908b0df
 	k := &r.key
 	for i := range 624 {
-		y := (k[i] & upper) | (k[(i+1)%624] & lower)
-		v := k[(i+397)%624] ^ (y >> 1)
-		if y&1 != 0 {
-			v ^= matrixA
-		}
-		k[i] = v
+		k[i] = twist(k[i], k[(i+1)%624], k[(i+397)%624])
 	}
 	r.pos = 0
+}
+
+// twist is MT19937's new key word i from the old words i, i+1 and i+397.
+func twist(ki, kNext, kFar uint32) uint32 {
+	y := (ki & 0x80000000) | (kNext & 0x7fffffff)
+	v := kFar ^ (y >> 1)
+	if y&1 != 0 {
+		v ^= 0x9908b0df
+	}
+	return v
 }
 
 // randInt is RandomState.randint(0, n) for 1 <= n <= 2**32: numpy's masked rejection
@@ -110,19 +124,10 @@ func splitterState(seed uint32) uint32 {
 		case 397:
 			k397 = s
 		}
-		s = 1812433253*(s^(s>>30)) + uint32(i) + 1
+		s = seedStep(s, i)
 	}
-	y := (k0 & 0x80000000) | (k1 & 0x7fffffff)
-	v := k397 ^ (y >> 1)
-	if y&1 != 0 {
-		v ^= 0x9908b0df
-	}
-	v ^= v >> 11
-	v ^= (v << 7) & 0x9d2c5680
-	v ^= (v << 15) & 0xefc60000
-	v ^= v >> 18
-	if v&randRMax <= randRMax-1 {
-		return v & randRMax
+	if v := temper(twist(k0, k1, k397)) & randRMax; v <= randRMax-1 {
+		return v
 	}
 	return newRandomState(seed).randInt(randRMax)
 }
