@@ -84,13 +84,13 @@ const exactGridRows = 300
 // larger MaxDepth or smaller MinSamplesSplit), and so may differ from fitting grid[g] on
 // its own. Calling CrossPredict with grid[g] alone gives the exact predictions.
 func Approximate(m *Matrix, grid []Params, g int) bool {
-	if m.Features() == 1 || m.n <= exactGridRows {
-		return false
+	if m.Features() == 1 {
+		return false // one feature: the truncated tree is the tree
 	}
 	p := grid[g]
+	key := growthKeyOf(m, p)
 	for _, q := range grid {
-		if q.MinSamplesLeaf != p.MinSamplesLeaf || q.MaxFeatures != p.MaxFeatures || q.Bootstrap != p.Bootstrap ||
-			q.LogTarget != p.LogTarget || q.Seed != p.Seed {
+		if growthKeyOf(m, q) != key {
 			continue
 		}
 		looserDepth := p.MaxDepth != 0 && (q.MaxDepth == 0 || q.MaxDepth > p.MaxDepth)
@@ -108,7 +108,17 @@ type growthKey struct {
 	bootstrap   bool
 	logTarget   bool
 	seed        uint64
-	limits      limits // only for tables of more than one feature
+	limits      limits // only for multi-feature tables of up to exactGridRows rows
+}
+
+// growthKeyOf is the growth group of p's trees on m: grid points with one key share
+// trees, grown with the loosest limits among them.
+func growthKeyOf(m *Matrix, p Params) growthKey {
+	key := growthKey{p.MinSamplesLeaf, p.MaxFeatures, p.Bootstrap, p.LogTarget, p.Seed, limits{}}
+	if m.Features() > 1 && m.n <= exactGridRows {
+		key.limits = limits{p.MaxDepth, p.MinSamplesSplit}
+	}
+	return key
 }
 
 type limits struct{ depth, split int }
@@ -133,10 +143,7 @@ func searchPredict(m *Matrix, y []float64, trains, evals [][]int32, oob bool, gr
 		if err := p.Validate(); err != nil {
 			return nil, fmt.Errorf("grid point %d: %w", gi, err)
 		}
-		key := growthKey{p.MinSamplesLeaf, p.MaxFeatures, p.Bootstrap, p.LogTarget, p.Seed, limits{}}
-		if m.Features() > 1 && m.n <= exactGridRows {
-			key.limits = limits{p.MaxDepth, p.MinSamplesSplit}
-		}
+		key := growthKeyOf(m, p)
 		g := byKey[key]
 		if g == nil {
 			yt, err := transformTarget(y, m.n, p.LogTarget)
