@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // Node is one node of a tree. Leaves have Feature == -1. Every node, internal or not,
@@ -241,9 +242,11 @@ func (b *builder) grow(train []int32, seed, randR uint32) Tree {
 		b.features[f] = int32(f)
 	}
 	b.randR = randR
-	b.nodes = make([]Node, 0, 2*len(b.samples))
+	// b.nodes is scratch reused across trees; the tree keeps an exact-size copy, so a
+	// forest of shallow trees on a long table does not hold 2n nodes of room per tree.
+	b.nodes = b.nodes[:0]
 	b.build()
-	return Tree{Nodes: b.nodes}
+	return Tree{Nodes: slices.Clone(b.nodes)}
 }
 
 // build is DepthFirstTreeBuilder.build.
