@@ -91,13 +91,8 @@ func NewProfiledComm(rows []profile.Row, source string) (*ProfiledComm, error) {
 		sort.Slice(pts, func(i, j int) bool { return pts[i].b < pts[j].b })
 		cv := &commCurve{}
 		for _, p := range pts {
-			t := median(p.t)
-			cv.logB = append(cv.logB, math.Log(p.b))
-			cv.logT = append(cv.logT, math.Log(t))
+			cv.add(p.b, median(p.t))
 		}
-		last := pts[len(pts)-1]
-		cv.maxB, cv.maxT = last.b, math.Exp(cv.logT[len(cv.logT)-1])
-		cv.minT = math.Exp(cv.logT[0])
 		pc.curves[k] = cv
 	}
 	return pc, nil
@@ -172,6 +167,14 @@ func (p *ProfiledComm) CollectiveTime(c Collective, bytes float64, g Group) (Com
 	return cv.at(bytes), nil
 }
 
+// add appends a point (bytes, seconds) past the curve's last one.
+func (cv *commCurve) add(bytes, seconds float64) {
+	cv.logB = append(cv.logB, math.Log(bytes))
+	cv.logT = append(cv.logT, math.Log(seconds))
+	cv.maxB, cv.maxT = bytes, math.Exp(cv.logT[len(cv.logT)-1])
+	cv.minT = math.Exp(cv.logT[0])
+}
+
 func (cv *commCurve) at(bytes float64) CommTime {
 	lb := math.Log(bytes)
 	n := len(cv.logB)
@@ -222,18 +225,13 @@ func profiledCommFromGrid(c Collective, g *grid) (*ProfiledComm, error) {
 				if err != nil {
 					return nil, err
 				}
-				if !(b > 0) || !(ms > 0) {
-					continue
+				if b > 0 && ms > 0 {
+					cv.add(b, ms*1e-3)
 				}
-				cv.logB = append(cv.logB, math.Log(b))
-				cv.logT = append(cv.logT, math.Log(ms*1e-3))
-				cv.maxB, cv.maxT = b, ms*1e-3
 			}
-			if len(cv.logB) == 0 {
-				continue
+			if len(cv.logB) > 0 {
+				pc.curves[commKey{c, int(size), int(perNode)}] = cv
 			}
-			cv.minT = math.Exp(cv.logT[0])
-			pc.curves[commKey{c, int(size), int(perNode)}] = cv
 		}
 	}
 	if len(pc.curves) == 0 {
